@@ -1,0 +1,69 @@
+"""Rapport's web application: create_app builds it from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from crm import config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings → extensions → blueprints → CLI."""
+    overrides = dict(test_config or {})
+    app = Flask(
+        __name__,
+        instance_path=str(overrides.pop("INSTANCE_PATH", PROJECT_ROOT / "instance")),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    rapport_overrides = {k: overrides.pop(k) for k in list(overrides) if k in config.PARSERS}
+    settings = config.load(Path(app.instance_path), overrides=rapport_overrides)
+    app.config.update(config.flask_config(settings))
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in crm.auth.guard, pages only
+    app.config.update(overrides)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from crm import cli, http_errors, templating
+    from crm.auth import guard
+
+    guard.init_app(app)
+    http_errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from crm import models  # noqa: F401  (complete metadata before migrate sees it)
+    from crm.clock import SystemClock
+    from crm.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.extensions.setdefault("rapport.clock", SystemClock())
+
+
+def _register_blueprints(app: Flask) -> None:
+    from crm.api import init_app as init_api
+    from crm.auth.views import bp as auth_bp
+    from crm.clients.views import bp as clients_bp
+    from crm.imports.views import bp as imports_bp
+    from crm.partners.views import bp as partners_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(partners_bp)
+    app.register_blueprint(clients_bp)
+    app.register_blueprint(imports_bp)
+    init_api(app)

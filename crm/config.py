@@ -1,0 +1,158 @@
+"""Settings: embedded-mode defaults, then RAPPORT_* from the environment, then a test mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PREFIX = "RAPPORT_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _database_url(value: str) -> str:
+    if value.startswith("postgres://"):
+        value = "postgresql://" + value.removeprefix("postgres://")
+    try:
+        url = make_url(value)
+    except ArgumentError as error:
+        raise ConfigError(f"RAPPORT_DATABASE_URL: not a database URL ({error})") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            "RAPPORT_DATABASE_URL: only sqlite:// and postgresql:// are supported, "
+            f"got {url.drivername}://"
+        )
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _positive_int(name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name}: expected a whole number, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{PREFIX}{name}: must be positive, got {number}")
+    return number
+
+
+def _timezone(name: str, value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{PREFIX}{name}: unknown time zone {value!r}") from None
+    return value
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme not in schemes:
+        raise ConfigError(f"{PREFIX}{name}: expected a {' or '.join(schemes)} URL, got {value!r}")
+    return value
+
+
+# name -> parser; each parser returns the Flask config value or raises ConfigError.
+PARSERS: dict[str, Any] = {
+    "DATABASE_URL": lambda v: _database_url(v),
+    "SECRET_KEY": lambda v: v,
+    "BASE_URL": lambda v: _url("BASE_URL", v, ("http", "https")).rstrip("/"),
+    "BROKER_URL": lambda v: _url("BROKER_URL", v, ("redis", "rediss")),
+    "SMTP_URL": lambda v: _url("SMTP_URL", v, ("smtp", "smtps")),
+    "MAIL_FROM": lambda v: v,
+    "DEFAULT_TIMEZONE": lambda v: _timezone("DEFAULT_TIMEZONE", v),
+    "LOGIN_RATE_LIMIT": lambda v: v,
+    "RATELIMIT_STORAGE_URL": lambda v: v,
+    "IMPORT_MAX_BYTES": lambda v: _positive_int("IMPORT_MAX_BYTES", v),
+    "PAGE_SIZE": lambda v: _positive_int("PAGE_SIZE", v),
+}
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    """Embedded-mode settings: everything local, nothing leaves the machine."""
+    return {
+        "DATABASE_URL": f"sqlite:///{instance_path / 'rapport.db'}",
+        "SECRET_KEY": None,
+        "BASE_URL": "http://127.0.0.1:5000",
+        "BROKER_URL": None,
+        "SMTP_URL": None,
+        "MAIL_FROM": "Rapport <rapport@localhost>",
+        "DEFAULT_TIMEZONE": "UTC",
+        "LOGIN_RATE_LIMIT": "10 per minute",
+        "RATELIMIT_STORAGE_URL": "memory://",
+        "IMPORT_MAX_BYTES": 64 * 1024 * 1024,
+        "PAGE_SIZE": 50,
+    }
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Parse every RAPPORT_* variable we know; unknown ones are an error (likely a typo)."""
+    settings: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith(PREFIX) or key.startswith(PREFIX + "TEST_"):
+            continue
+        name = key.removeprefix(PREFIX)
+        if name not in PARSERS:
+            raise ConfigError(f"{key}: unknown setting (known: {', '.join(sorted(PARSERS))})")
+        if raw.strip() == "":
+            raise ConfigError(f"{key}: is set but empty")
+        settings[name] = PARSERS[name](raw.strip())
+    return settings
+
+
+def embedded_secret_key(instance_path: Path) -> str:
+    """A per-installation key kept under instance/, so the repo never holds one."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(
+    instance_path: Path,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Defaults, then the environment, then overrides; checked as a whole."""
+    settings = defaults(instance_path)
+    settings.update(from_environment(os.environ if environ is None else environ))
+    settings.update(overrides or {})
+    embedded_db = settings["DATABASE_URL"].startswith("sqlite")
+    if not settings["SECRET_KEY"]:
+        if not embedded_db:
+            raise ConfigError("RAPPORT_SECRET_KEY: required when the database is not SQLite")
+        settings["SECRET_KEY"] = embedded_secret_key(instance_path)
+    return settings
+
+
+def flask_config(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Translate Rapport settings into the keys Flask and its extensions read."""
+    return {
+        **{f"RAPPORT_{name}": value for name, value in settings.items()},
+        "SECRET_KEY": settings["SECRET_KEY"],
+        "SQLALCHEMY_DATABASE_URI": settings["DATABASE_URL"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": settings["IMPORT_MAX_BYTES"] + 64 * 1024,
+        "RATELIMIT_STORAGE_URI": settings["RATELIMIT_STORAGE_URL"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings["BASE_URL"].startswith("https://"),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "API_TITLE": "Rapport",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

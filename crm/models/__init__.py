@@ -1,0 +1,35 @@
+"""All models, imported here so the metadata Alembic sees is complete."""
+
+from crm.models.base import Base, UTCDateTime
+from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
+from crm.models.partners import (
+    DIRECTIONS,
+    INTERACTION_KINDS,
+    LOGGABLE_KINDS,
+    SOURCES,
+    STAGES,
+    Interaction,
+    Partner,
+    PartnerTag,
+)
+from crm.models.users import ROLES, ApiToken, User
+
+__all__ = [
+    "Base",
+    "UTCDateTime",
+    "GROWTH_LEVERS",
+    "MEMBERSHIP_STATUSES",
+    "Client",
+    "Membership",
+    "DIRECTIONS",
+    "INTERACTION_KINDS",
+    "LOGGABLE_KINDS",
+    "SOURCES",
+    "STAGES",
+    "Interaction",
+    "Partner",
+    "PartnerTag",
+    "ROLES",
+    "ApiToken",
+    "User",
+]

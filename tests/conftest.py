@@ -1,0 +1,172 @@
+"""Fixtures: the app against SQLite and a real PostgreSQL, a client, a runner, and AuthActions.
+
+The schema is built once per database by running the Alembic migrations (so every test run
+also proves the migrations); each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from crm import create_app
+from crm.clock import FixedClock
+from crm.extensions import db
+from tests import services
+
+BACKENDS = [
+    name.strip()
+    for name in os.environ.get("RAPPORT_TEST_DATABASES", "sqlite,postgresql").split(",")
+    if name.strip()
+]
+START = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[services.Postgres]:
+    server = services.start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated, empty database of each kind, shared by the session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'rapport.db'}"
+    else:
+        url = _fresh_postgres_database(request.getfixturevalue("postgres_server"))
+    app = _make_app(url, tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    yield url
+
+
+def _fresh_postgres_database(server: services.Postgres) -> str:
+    engine = sa.create_engine(server.url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text("DROP DATABASE IF EXISTS rapport_test"))
+        connection.execute(sa.text("CREATE DATABASE rapport_test"))
+    engine.dispose()
+    return server.url.rsplit("/", 1)[0] + "/rapport_test"
+
+
+def _make_app(url: str, instance_path, **extra) -> Flask:
+    return create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-secret-key",
+            "INSTANCE_PATH": instance_path,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            **extra,
+        }
+    )
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Per-test overrides for create_app; a test may request and extend it."""
+    return {}
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def app(database_url, tmp_path, clock, app_config) -> Iterator[Flask]:
+    app = _make_app(database_url, tmp_path / "instance", **app_config)
+    app.extensions["rapport.clock"] = clock
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in db.metadata.sorted_tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def manager(app):
+    from tests.factories import make_user
+
+    return make_user(email="mia@agency.example.com", name="Mia Manager", timezone="Europe/Berlin")
+
+
+@pytest.fixture
+def admin(app):
+    from tests.factories import make_user
+
+    return make_user(email="ada@agency.example.com", name="Ada Admin", role="admin")
+
+
+class AuthActions:
+    """Log a test client in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, email: str = "mia@agency.example.com", password: str = PASSWORD):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def logged_in(client, auth, manager) -> FlaskClient:
+    """A client signed in as the manager."""
+    response = auth.login()
+    assert response.status_code == 302, response.data
+    return client
+
+
+@pytest.fixture
+def api_token(manager) -> str:
+    from crm.auth.service import create_token
+
+    return create_token(manager, "tests")
+
+
+@pytest.fixture
+def api(client, api_token):
+    """A client whose requests carry the manager's bearer token."""
+    from tests.factories import ApiClient
+
+    return ApiClient(client, api_token)
