@@ -21,6 +21,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Objects that exist only in the database (PostgreSQL-only indexes made in migrations).
+DATABASE_ONLY = {"ix_partners_search_trgm"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return name not in DATABASE_ONLY
+
+
 def get_engine():
     # db.get_engine() is deprecated in Flask-SQLAlchemy 3.1 (fatal under -W error).
     return current_app.extensions['migrate'].db.engine
@@ -103,6 +111,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_object,
             **conf_args
         )
 
