@@ -1,0 +1,162 @@
+"""Sending one email: a Mailer protocol, an SMTP implementation and a capturing one.
+
+The send engine only needs `send(message)`; it learns from the exception whether to retry
+(TemporaryFailure: 4xx, connection trouble, timeouts) or give up (PermanentFailure: 5xx).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class DeliveryFailure(Exception):
+    """The message was not accepted; `code` is the SMTP reply code when there was one."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TemporaryFailure(DeliveryFailure):
+    """Worth retrying later."""
+
+
+class PermanentFailure(DeliveryFailure):
+    """Retrying will not help (unknown mailbox, policy rejection)."""
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None:
+        """Hand the message to the next hop or raise a DeliveryFailure."""
+
+
+@dataclass
+class CapturingMailer:
+    """Embedded mode: nothing leaves the machine; the outbox row is the captured copy."""
+
+    sent: list[EmailMessage] = field(default_factory=list)
+
+    def send(self, message: EmailMessage) -> None:
+        self.sent.append(message)
+
+
+@dataclass(frozen=True)
+class SMTPSettings:
+    host: str
+    port: int
+    implicit_tls: bool
+    username: str | None
+    password: str | None
+    timeout: float
+
+    @classmethod
+    def from_url(cls, url: str) -> SMTPSettings:
+        """smtp://[user:pass@]host[:587] (STARTTLS when offered) or smtps://…:465."""
+        parts = urlsplit(url)
+        implicit_tls = parts.scheme == "smtps"
+        query = parse_qs(parts.query)
+        return cls(
+            host=parts.hostname or "localhost",
+            port=parts.port or (465 if implicit_tls else 25),
+            implicit_tls=implicit_tls,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            timeout=float(query.get("timeout", ["30"])[0]),
+        )
+
+
+def _classify(error: Exception) -> DeliveryFailure:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        text = "; ".join(
+            f"{rcpt}: {code} {msg!r}" for rcpt, (code, msg) in error.recipients.items()
+        )
+        failure = PermanentFailure if all(c >= 500 for c in codes) else TemporaryFailure
+        return failure(f"recipient refused: {text}", min(codes))
+    if isinstance(error, smtplib.SMTPResponseException):
+        failure = PermanentFailure if error.smtp_code >= 500 else TemporaryFailure
+        return failure(f"{error.smtp_code} {error.smtp_error!r}", error.smtp_code)
+    return TemporaryFailure(f"{type(error).__name__}: {error}")
+
+
+class SMTPMailer:
+    """Sends over one SMTP connection per thread, reopened when the server drops it."""
+
+    def __init__(self, settings: SMTPSettings) -> None:
+        self.settings = settings
+        self._local = threading.local()
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.implicit_tls:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            smtp.ehlo()
+            if smtp.has_extn("starttls"):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+        if s.username:
+            smtp.login(s.username, s.password or "")
+        return smtp
+
+    def _connection(self) -> smtplib.SMTP:
+        smtp = getattr(self._local, "smtp", None)
+        if smtp is None:
+            smtp = self._local.smtp = self._connect()
+        return smtp
+
+    def close(self) -> None:
+        smtp = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            self._send_once(message)
+        except smtplib.SMTPServerDisconnected:
+            # A reused connection may have been closed by the server while idle: one fresh try.
+            self._local.smtp = None
+            self._send_with_classified_errors(message)
+        except (TimeoutError, smtplib.SMTPException, OSError) as error:
+            self._reset_after(error)
+            raise _classify(error) from error
+
+    def _send_with_classified_errors(self, message: EmailMessage) -> None:
+        try:
+            self._send_once(message)
+        except (smtplib.SMTPException, OSError) as error:
+            self._reset_after(error)
+            raise _classify(error) from error
+
+    def _send_once(self, message: EmailMessage) -> None:
+        refused = self._connection().send_message(message)
+        if refused:
+            # smtplib returns partly refused recipients instead of raising.
+            raise smtplib.SMTPRecipientsRefused(refused)
+
+    def _reset_after(self, error: Exception) -> None:
+        if not isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
+            self.close()
+        else:
+            try:
+                self._connection().rset()
+            except (smtplib.SMTPException, OSError):
+                self.close()
+
+
+def mailer_from_url(url: str | None) -> Mailer:
+    """The SMTP mailer for RAPPORT_SMTP_URL, or the capturing one when it is unset."""
+    return SMTPMailer(SMTPSettings.from_url(url)) if url else CapturingMailer()
