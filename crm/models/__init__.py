@@ -12,6 +12,19 @@ from crm.models.partners import (
     Partner,
     PartnerTag,
 )
+from crm.models.outreach import (
+    ENROLLMENT_STATUSES,
+    INBOUND_KINDS,
+    OUTBOUND_STATUSES,
+    STOP_REASONS,
+    SUPPRESSION_REASONS,
+    Enrollment,
+    InboundMessage,
+    OutboundEmail,
+    Sequence,
+    SequenceStep,
+    Suppression,
+)
 from crm.models.users import ROLES, ApiToken, User
 
 __all__ = [
@@ -29,6 +42,17 @@ __all__ = [
     "Interaction",
     "Partner",
     "PartnerTag",
+    "ENROLLMENT_STATUSES",
+    "INBOUND_KINDS",
+    "OUTBOUND_STATUSES",
+    "STOP_REASONS",
+    "SUPPRESSION_REASONS",
+    "Enrollment",
+    "InboundMessage",
+    "OutboundEmail",
+    "Sequence",
+    "SequenceStep",
+    "Suppression",
     "ROLES",
     "ApiToken",
     "User",
