@@ -43,16 +43,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from crm import models  # noqa: F401  (complete metadata before migrate sees it)
+    from crm import models, sqlite  # noqa: F401  (complete metadata before migrate sees it)
     from crm.clock import SystemClock
     from crm.extensions import csrf, db, limiter, login_manager, migrate
+    from outreach import broker as outreach_broker
 
     db.init_app(app)
+    with app.app_context():
+        sqlite.configure(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.extensions.setdefault("rapport.clock", SystemClock())
+    outreach_broker.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

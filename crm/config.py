@@ -75,6 +75,11 @@ PARSERS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URL": lambda v: v,
     "IMPORT_MAX_BYTES": lambda v: _positive_int("IMPORT_MAX_BYTES", v),
     "PAGE_SIZE": lambda v: _positive_int("PAGE_SIZE", v),
+    "SEND_MAX_ATTEMPTS": lambda v: _positive_int("SEND_MAX_ATTEMPTS", v),
+    "SEND_LEASE_SECONDS": lambda v: _positive_int("SEND_LEASE_SECONDS", v),
+    "SEND_RETRY_BASE_SECONDS": lambda v: _positive_int("SEND_RETRY_BASE_SECONDS", v),
+    "WORKER_THREADS": lambda v: _positive_int("WORKER_THREADS", v),
+    "TICK_SECONDS": lambda v: _positive_int("TICK_SECONDS", v),
 }
 
 
@@ -92,6 +97,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URL": "memory://",
         "IMPORT_MAX_BYTES": 64 * 1024 * 1024,
         "PAGE_SIZE": 50,
+        "SEND_MAX_ATTEMPTS": 8,
+        "SEND_LEASE_SECONDS": 300,
+        "SEND_RETRY_BASE_SECONDS": 30,
+        "WORKER_THREADS": 4,
+        "TICK_SECONDS": 15,
     }
 
 

@@ -35,6 +35,9 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None:
         """Hand the message to the next hop or raise a DeliveryFailure."""
 
+    def close_all(self) -> None:
+        """Release connections."""
+
 
 @dataclass
 class CapturingMailer:
@@ -44,6 +47,9 @@ class CapturingMailer:
 
     def send(self, message: EmailMessage) -> None:
         self.sent.append(message)
+
+    def close_all(self) -> None:
+        """Nothing to close."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,8 @@ class SMTPMailer:
     def __init__(self, settings: SMTPSettings) -> None:
         self.settings = settings
         self._local = threading.local()
+        self._open: set[smtplib.SMTP] = set()
+        self._lock = threading.Lock()
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -112,16 +120,31 @@ class SMTPMailer:
         smtp = getattr(self._local, "smtp", None)
         if smtp is None:
             smtp = self._local.smtp = self._connect()
+            with self._lock:
+                self._open.add(smtp)
         return smtp
 
     def close(self) -> None:
+        """Close this thread's connection."""
         smtp = getattr(self._local, "smtp", None)
         self._local.smtp = None
         if smtp is not None:
-            try:
-                smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                smtp.close()
+            self._quit(smtp)
+
+    def close_all(self) -> None:
+        """Close every thread's connection (worker shutdown)."""
+        with self._lock:
+            connections, self._open = list(self._open), set()
+        for smtp in connections:
+            self._quit(smtp)
+
+    def _quit(self, smtp: smtplib.SMTP) -> None:
+        with self._lock:
+            self._open.discard(smtp)
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
 
     def send(self, message: EmailMessage) -> None:
         try:

@@ -2,6 +2,20 @@
 
 from crm.models.base import Base, UTCDateTime
 from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
+from crm.models.outreach import (
+    ENROLLMENT_STATUSES,
+    INBOUND_KINDS,
+    OUTBOUND_STATUSES,
+    STOP_REASONS,
+    SUPPRESSION_REASONS,
+    Enrollment,
+    InboundMessage,
+    Lease,
+    OutboundEmail,
+    Sequence,
+    SequenceStep,
+    Suppression,
+)
 from crm.models.partners import (
     DIRECTIONS,
     INTERACTION_KINDS,
@@ -11,19 +25,6 @@ from crm.models.partners import (
     Interaction,
     Partner,
     PartnerTag,
-)
-from crm.models.outreach import (
-    ENROLLMENT_STATUSES,
-    INBOUND_KINDS,
-    OUTBOUND_STATUSES,
-    STOP_REASONS,
-    SUPPRESSION_REASONS,
-    Enrollment,
-    InboundMessage,
-    OutboundEmail,
-    Sequence,
-    SequenceStep,
-    Suppression,
 )
 from crm.models.users import ROLES, ApiToken, User
 
@@ -49,6 +50,7 @@ __all__ = [
     "SUPPRESSION_REASONS",
     "Enrollment",
     "InboundMessage",
+    "Lease",
     "OutboundEmail",
     "Sequence",
     "SequenceStep",

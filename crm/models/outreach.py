@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from crm.models.partners import Partner
 
 ENROLLMENT_STATUSES = ("active", "completed", "stopped")
-STOP_REASONS = ("completed", "reply", "unsubscribe", "bounce", "churn", "manual", "suppressed")
+STOP_REASONS = (
+    "completed", "reply", "unsubscribe", "bounce", "churn", "manual", "suppressed", "no_address",
+    "template_error",
+)
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "failed", "bounced", "cancelled")
 SUPPRESSION_REASONS = ("unsubscribed", "hard_bounce", "complaint", "manual")
 INBOUND_KINDS = ("reply", "auto_reply", "bounce", "unmatched")
@@ -162,3 +165,13 @@ class InboundMessage(Base):
     )
     raw: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Lease(Base):
+    """A named lease held by one process at a time (the scheduler tick), portable across DBs."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128), default="")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,176 @@
+"""The outbox: queue an email as a row, claim it atomically, deliver it, record the outcome.
+
+Exactly-once is impossible over SMTP; this gets as close as it can. A row is claimed with a
+conditional UPDATE (queued → sending), so two deliveries of the same broker message send
+once. The one window for a duplicate: the SMTP server accepted the message and the worker
+died (or the database refused the commit) before the row became `sent`. The lease then
+expires, the scheduler re-queues the row, and it is sent again with the SAME Message-ID, so
+the recipient's mail system and our inbound matching can recognise the twin.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from crm import clock
+from crm.extensions import db
+from crm.models import Enrollment, Interaction, OutboundEmail, Suppression
+from outreach.mailer import Mailer, PermanentFailure, TemporaryFailure
+from outreach.messages import Envelope, build_message
+
+# A re-dispatched row must have waited this long, so a healthy queue is not doubled.
+REDISPATCH_AFTER = timedelta(seconds=60)
+HARD_BOUNCE_CODES = (550, 551, 553, 554)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt did: status, and seconds to wait before the next try."""
+
+    status: str
+    retry_in: float | None = None
+
+
+def backoff(attempt: int, base: float = 30.0, cap: float = 3600.0) -> float:
+    """Seconds before retry `attempt` (1-based): exponential with full jitter."""
+    return random.uniform(base / 2, min(cap, base * 2 ** (attempt - 1)))
+
+
+def claim(outbound_id: int, now: datetime, lease: timedelta) -> bool:
+    """queued → sending for this worker, if nobody else has it and it is due."""
+    result = db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.id == outbound_id,
+            OutboundEmail.status == "queued",
+            or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now),
+        )
+        .values(status="sending", attempts=OutboundEmail.attempts + 1, claimed_until=now + lease)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def is_suppressed(address: str) -> bool:
+    return db.session.scalar(
+        select(Suppression.id).where(Suppression.email_key == address.lower())
+    ) is not None
+
+
+def envelope_of(row: OutboundEmail) -> Envelope:
+    return Envelope(
+        from_address=row.from_address, from_name=row.from_name, to_address=row.to_address,
+        to_name=row.to_name, subject=row.subject, text_body=row.text_body,
+        html_body=row.html_body, message_id=row.message_id, date=row.created_at,
+        headers=dict(row.headers or {}),
+    )
+
+
+def _still_wanted(row: OutboundEmail) -> str | None:
+    """Why this email must not go out any more, or None."""
+    if is_suppressed(row.to_address):
+        return "address is suppressed"
+    if row.enrollment_id is not None:
+        enrollment = db.session.get(Enrollment, row.enrollment_id)
+        if enrollment is not None and enrollment.status == "stopped":
+            return f"sequence stopped ({enrollment.stop_reason})"
+    return None
+
+
+def deliver(outbound_id: int, mailer: Mailer) -> Outcome:
+    """Claim the row, send it, record the result; a no-op for a row someone else has."""
+    now = clock.now()
+    lease = timedelta(seconds=current_app.config["RAPPORT_SEND_LEASE_SECONDS"])
+    if not claim(outbound_id, now, lease):
+        return Outcome("not-claimed")
+    row = db.session.get(OutboundEmail, outbound_id)
+    assert row is not None
+    reason = _still_wanted(row)
+    if reason:
+        return _finish(row, "cancelled", reason)
+    try:
+        mailer.send(build_message(envelope_of(row)))
+    except TemporaryFailure as failure:
+        return _retry_or_fail(row, str(failure))
+    except PermanentFailure as failure:
+        return _bounce(row, failure)
+    _record_sent(row)
+    return _finish(row, "sent")
+
+
+def _finish(row: OutboundEmail, status: str, error: str = "") -> Outcome:
+    row.status = status
+    row.claimed_until = None
+    row.last_error = error
+    if status == "sent":
+        row.sent_at = clock.now()
+    elif row.partner_id is not None:
+        label = {"cancelled": "Email cancelled", "failed": "Email failed",
+                 "bounced": "Email bounced"}[status]
+        _timeline(row, "system", f"{label}: {row.subject}", error)
+    db.session.commit()
+    return Outcome(status)
+
+
+def _retry_or_fail(row: OutboundEmail, error: str) -> Outcome:
+    if row.attempts >= current_app.config["RAPPORT_SEND_MAX_ATTEMPTS"]:
+        return _finish(row, "failed", f"gave up after {row.attempts} attempts: {error}")
+    delay = backoff(row.attempts, base=current_app.config["RAPPORT_SEND_RETRY_BASE_SECONDS"])
+    row.status = "queued"
+    row.claimed_until = None
+    row.last_error = error
+    row.next_attempt_at = clock.now() + timedelta(seconds=delay)
+    db.session.commit()
+    return Outcome("queued", retry_in=delay)
+
+
+def _bounce(row: OutboundEmail, failure: PermanentFailure) -> Outcome:
+    from outreach.suppressions import suppress
+
+    if failure.code in HARD_BOUNCE_CODES:
+        suppress(row.to_address, "hard_bounce", str(failure), commit=False)
+        return _finish(row, "bounced", str(failure))
+    return _finish(row, "failed", str(failure))
+
+
+def _record_sent(row: OutboundEmail) -> None:
+    if row.partner_id is not None:
+        _timeline(row, "email", row.subject, row.text_body, direction="outbound")
+
+
+def _timeline(row: OutboundEmail, kind: str, summary: str, body: str,
+              direction: str = "internal") -> None:
+    now = clock.now()
+    db.session.add(Interaction(
+        partner_id=row.partner_id, kind=kind, direction=direction, occurred_at=now,
+        summary=summary[:300], body=body, author_id=None, created_at=now,
+    ))
+
+
+def stalled(now: datetime, limit: int = 1000) -> list[int]:
+    """Rows a broker lost or a dead worker held: re-queue expired leases, return what to send."""
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.status == "sending", OutboundEmail.claimed_until < now)
+        .values(status="queued", claimed_until=None, next_attempt_at=now - REDISPATCH_AFTER)
+    )
+    ids = list(db.session.scalars(
+        select(OutboundEmail.id).where(
+            OutboundEmail.status == "queued",
+            OutboundEmail.next_attempt_at <= now - REDISPATCH_AFTER,
+            or_(OutboundEmail.dispatched_at.is_(None),
+                OutboundEmail.dispatched_at <= now - REDISPATCH_AFTER),
+        ).order_by(OutboundEmail.next_attempt_at).limit(limit)
+    ))
+    if ids:
+        db.session.execute(
+            update(OutboundEmail).where(OutboundEmail.id.in_(ids)).values(dispatched_at=now)
+        )
+    db.session.commit()
+    return ids
+

@@ -1,0 +1,64 @@
+"""Turning a sequence step into the email one partner receives (pure apart from the URL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from outreach import email_templates
+from outreach.messages import text_from_html
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html_body: str
+    text_body: str
+
+
+def first_name(name: str) -> str:
+    return (name or "").strip().split(" ")[0] if name and name.strip() else "there"
+
+
+def context_for(partner: Any, manager: Any | None, client: Any | None,
+                unsubscribe_url: str) -> dict[str, Any]:
+    """Plain strings only: templates never see ORM objects."""
+    return {
+        "partner": {
+            "name": partner.name, "first_name": first_name(partner.name),
+            "company": partner.company or "", "website": partner.website or "",
+            "email": partner.email or "",
+        },
+        "manager": {
+            "name": manager.name if manager else "The partnerships team",
+            "first_name": first_name(manager.name) if manager else "the partnerships team",
+            "email": manager.email if manager else "",
+        },
+        "client": {"name": client.name if client else "our",
+                   "website": client.website if client else ""},
+        "unsubscribe_url": unsubscribe_url,
+    }
+
+
+def _footer(context: dict[str, Any]) -> tuple[str, str]:
+    # Added by Rapport, not the template, so no edit can remove the way out.
+    url = context["unsubscribe_url"]
+    text = f"\n--\nDon't want these emails? Unsubscribe: {url}\n"
+    html = (f'<p style="color:#777;font-size:12px">Don\'t want these emails? '
+            f'<a href="{escape(url)}">Unsubscribe</a>.</p>')
+    return text, html
+
+
+def render_step(subject: str, html_body: str, text_body: str,
+                context: dict[str, Any]) -> Rendered:
+    """Render a step for one partner; raises TemplateProblem."""
+    html = email_templates.render(html_body, context, html=True)
+    text = (email_templates.render(text_body, context, html=False) if text_body.strip()
+            else text_from_html(html))
+    footer_text, footer_html = _footer(context)
+    return Rendered(
+        subject=" ".join(email_templates.render(subject, context, html=False).split())[:300],
+        html_body=html + "\n" + footer_html,
+        text_body=text.rstrip() + "\n" + footer_text,
+    )

@@ -1,0 +1,49 @@
+"""Addresses that must not be emailed, and what adding one stops."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from crm import clock
+from crm.extensions import db
+from crm.models import Enrollment, Partner, Suppression
+from crm.partners.service import record_event
+
+# Why an address was suppressed → why its partner's sequences stop.
+STOP_REASON = {"unsubscribed": "unsubscribe", "hard_bounce": "bounce",
+               "complaint": "unsubscribe", "manual": "manual"}
+
+
+def suppress(address: str, reason: str, detail: str = "", commit: bool = True) -> bool:
+    """Suppress an address (idempotent); True when it was not suppressed before."""
+    key = address.strip().lower()
+    if db.session.scalar(select(Suppression.id).where(Suppression.email_key == key)):
+        return False
+    db.session.add(Suppression(email_key=key, reason=reason, detail=detail[:2000],
+                               created_at=clock.now()))
+    for partner in db.session.scalars(select(Partner).where(Partner.email_key == key)):
+        label = {"unsubscribed": "Unsubscribed", "hard_bounce": "Address bounced (hard)",
+                 "complaint": "Marked our email as spam", "manual": "Email suppressed"}[reason]
+        record_event(partner, f"{label}: {key}", detail[:2000])
+        stop_enrollments(partner.id, STOP_REASON[reason])
+    if commit:
+        db.session.commit()
+    return True
+
+
+def stop_enrollments(partner_id: int, reason: str) -> int:
+    """Stop every active enrollment of a partner (inside the caller's transaction)."""
+    now = clock.now()
+    count = 0
+    for enrollment in db.session.scalars(
+        select(Enrollment).where(Enrollment.partner_id == partner_id,
+                                 Enrollment.status == "active")
+    ):
+        enrollment.status = "stopped"
+        enrollment.stop_reason = reason
+        enrollment.stopped_at = now
+        enrollment.next_due_at = None
+        record_event(enrollment.partner,
+                     f"Sequence '{enrollment.sequence.name}' stopped: {reason}")
+        count += 1
+    return count
