@@ -40,8 +40,8 @@ def make_partner(**fields: Any) -> Partner:
     tags = fields.pop("tags", [])
     partner = Partner(
         name=fields.pop("name", f"Partner {number}"),
-        stage="prospect", source="other", created_at=now, updated_at=now, channels=[],
-        **fields,
+        created_at=now, updated_at=now, channels=[],
+        **{"stage": "prospect", "source": "other", **fields},
     )
     if email:
         partner.email, partner.email_key = normalize_email(email)

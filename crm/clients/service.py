@@ -60,7 +60,7 @@ def create_client(data: Mapping[str, Any]) -> Client:
     """Add a client (merchant brand)."""
     cleaned = clean_client_fields(data, creating=True)
     _refuse_duplicate_name(cleaned["name"])
-    client = Client(created_at=clock.now(), growth_levers=[], **cleaned)
+    client = Client(created_at=clock.now(), **{"growth_levers": [], **cleaned})
     db.session.add(client)
     db.session.commit()
     return client

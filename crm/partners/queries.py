@@ -96,12 +96,12 @@ def filter_conditions(filters: PartnerFilters) -> list:
 def partner_query(filters: PartnerFilters) -> Select[tuple[Partner]]:
     """SELECT partners matching the filters in the requested order (id breaks ties)."""
     order = SORTS.get(filters.sort, SORTS["recent"])
-    return select(Partner).where(and_(*filter_conditions(filters))).order_by(*order)
+    return select(Partner).where(*filter_conditions(filters)).order_by(*order)
 
 
 def partners_after(filters: PartnerFilters, after_id: int | None) -> Select[tuple[Partner]]:
     """Keyset page by id: stable while rows are added or edited between requests."""
-    query = select(Partner).where(and_(*filter_conditions(filters))).order_by(Partner.id)
+    query = select(Partner).where(*filter_conditions(filters)).order_by(Partner.id)
     if after_id is not None:
         query = query.where(Partner.id > after_id)
     return query
