@@ -64,10 +64,16 @@ def _register_blueprints(app: Flask) -> None:
     from crm.auth.views import bp as auth_bp
     from crm.clients.views import bp as clients_bp
     from crm.imports.views import bp as imports_bp
+    from crm.outbox.views import bp as outbox_bp
     from crm.partners.views import bp as partners_bp
+    from crm.sequences.views import bp as sequences_bp
+    from crm.unsubscribe.views import bp as unsubscribe_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(sequences_bp)
+    app.register_blueprint(outbox_bp)
+    app.register_blueprint(unsubscribe_bp)
     init_api(app)

@@ -16,6 +16,8 @@ from flask.testing import FlaskClient
 from tests.conftest import PASSWORD
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
+# Public, but only with a valid signed token in the URL; a forged one is a 404.
+SIGNED_LINK_ENDPOINTS = {"unsubscribe.confirm", "unsubscribe.one_click"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -60,7 +62,7 @@ def test_the_walk_sees_pages_and_the_api(app):
 def test_strangers_are_sent_to_login_from_every_page(app, client):
     problems = []
     for endpoint, method, url in _routes(app):
-        if endpoint in PUBLIC_ENDPOINTS or _is_api(url):
+        if endpoint in PUBLIC_ENDPOINTS | SIGNED_LINK_ENDPOINTS or _is_api(url):
             continue
         problem = _page_refusal_problem(_call(client, method, url))
         if problem:
@@ -84,6 +86,12 @@ def test_every_api_route_refuses_without_a_valid_token(app, client, api_token, a
             problems.append(f"{method} {url} ({endpoint}) has no WWW-Authenticate")
 
     assert problems == []
+
+
+def test_signed_links_refuse_a_forged_token(app, client):
+    for endpoint, method, url in _routes(app):
+        if endpoint in SIGNED_LINK_ENDPOINTS:
+            assert _call(client, method, url).status_code == 404, (method, url)
 
 
 def test_only_allow_listed_endpoints_answer_strangers(app, client):
@@ -118,7 +126,7 @@ def test_signed_in_form_posts_without_csrf_token_are_400(app, client, manager, a
     _login_with_csrf(client, manager.email)
     problems = []
     for endpoint, method, url in _routes(app):
-        if method not in UNSAFE_METHODS or _is_api(url):
+        if method not in UNSAFE_METHODS or _is_api(url) or endpoint in SIGNED_LINK_ENDPOINTS:
             continue
         response = _call(client, method, url, data={})
         if response.status_code != 400:

@@ -27,6 +27,13 @@ def public(view: View) -> View:
     return view
 
 
+def signed_link(view: View) -> View:
+    """Public and CSRF-exempt: for POSTs authorised by a signed token in the URL (RFC 8058)."""
+    view.rapport_public = True  # type: ignore[attr-defined]
+    view.rapport_csrf_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
@@ -45,7 +52,11 @@ def is_api_request() -> bool:
 def _guard():
     if is_api_request():
         return _guard_api()
-    if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+    if (
+        request.method not in SAFE_METHODS
+        and current_app.config.get("WTF_CSRF_ENABLED", True)
+        and not _view_flag("rapport_csrf_exempt")
+    ):
         csrf.protect()
     if _is_public_endpoint() or current_user.is_authenticated:
         return None
@@ -57,8 +68,12 @@ def _is_public_endpoint() -> bool:
         return True
     if request.endpoint == "static":
         return True
-    view = current_app.view_functions.get(request.endpoint)
-    return bool(getattr(view, "rapport_public", False))
+    return _view_flag("rapport_public")
+
+
+def _view_flag(name: str) -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, name, False))
 
 
 def _guard_api():

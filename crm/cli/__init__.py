@@ -14,13 +14,15 @@ from crm import config
 
 def init_app(app: Flask) -> None:
     """Attach Rapport's commands to app.cli (db comes from Flask-Migrate)."""
-    from crm.cli import demo, imports, serve, users
+    from crm.cli import demo, imports, inbound, outreach, serve, users
 
     app.cli.add_command(users.user_group)
     app.cli.add_command(users.token_group)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(serve.serve_command)
     app.cli.add_command(imports.import_partners_command)
+    app.cli.add_command(inbound.inbound_command)
+    app.cli.add_command(outreach.scheduler_command)
 
 
 def _create_app() -> Flask:
