@@ -78,6 +78,7 @@ PARSERS: dict[str, Any] = {
     "SEND_MAX_ATTEMPTS": lambda v: _positive_int("SEND_MAX_ATTEMPTS", v),
     "SEND_LEASE_SECONDS": lambda v: _positive_int("SEND_LEASE_SECONDS", v),
     "SEND_RETRY_BASE_SECONDS": lambda v: _positive_int("SEND_RETRY_BASE_SECONDS", v),
+    "REDISPATCH_SECONDS": lambda v: _positive_int("REDISPATCH_SECONDS", v),
     "WORKER_THREADS": lambda v: _positive_int("WORKER_THREADS", v),
     "TICK_SECONDS": lambda v: _positive_int("TICK_SECONDS", v),
 }
@@ -100,6 +101,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SEND_MAX_ATTEMPTS": 8,
         "SEND_LEASE_SECONDS": 300,
         "SEND_RETRY_BASE_SECONDS": 30,
+        "REDISPATCH_SECONDS": 60,
         "WORKER_THREADS": 4,
         "TICK_SECONDS": 15,
     }

@@ -21,10 +21,8 @@ from crm import clock
 from crm.extensions import db
 from crm.models import Enrollment, Interaction, OutboundEmail, Suppression
 from outreach.mailer import Mailer, PermanentFailure, TemporaryFailure
-from outreach.messages import Envelope, build_message
+from outreach.messages import Envelope, build_message, new_message_id
 
-# A re-dispatched row must have waited this long, so a healthy queue is not doubled.
-REDISPATCH_AFTER = timedelta(seconds=60)
 HARD_BOUNCE_CODES = (550, 551, 553, 554)
 
 
@@ -34,6 +32,27 @@ class Outcome:
 
     status: str
     retry_in: float | None = None
+
+
+def queue_email(
+    *, to_address: str, to_name: str, subject: str, text_body: str, html_body: str = "",
+    partner_id: int | None = None, from_name: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutboundEmail:
+    """Add an email to the outbox in the caller's transaction; dispatch after the commit."""
+    from email.utils import parseaddr
+
+    default_name, from_address = parseaddr(current_app.config["RAPPORT_MAIL_FROM"])
+    now = clock.now()
+    row = OutboundEmail(
+        partner_id=partner_id, to_address=to_address, to_name=to_name,
+        from_address=from_address, from_name=from_name or default_name, subject=subject,
+        text_body=text_body, html_body=html_body, headers=headers or {},
+        message_id=new_message_id(from_address.rsplit("@", 1)[-1]), status="queued",
+        attempts=0, last_error="", next_attempt_at=now, created_at=now,
+    )
+    db.session.add(row)
+    return row
 
 
 def backoff(attempt: int, base: float = 30.0, cap: float = 3600.0) -> float:
@@ -153,18 +172,23 @@ def _timeline(row: OutboundEmail, kind: str, summary: str, body: str,
 
 
 def stalled(now: datetime, limit: int = 1000) -> list[int]:
-    """Rows a broker lost or a dead worker held: re-queue expired leases, return what to send."""
+    """Rows a broker lost or a dead worker held: re-queue expired leases, return what to send.
+
+    A queued row is re-dispatched only after it has waited RAPPORT_REDISPATCH_SECONDS, so a
+    healthy but busy queue is not doubled; a late duplicate message is a no-op by the claim.
+    """
+    wait = timedelta(seconds=current_app.config["RAPPORT_REDISPATCH_SECONDS"])
     db.session.execute(
         update(OutboundEmail)
         .where(OutboundEmail.status == "sending", OutboundEmail.claimed_until < now)
-        .values(status="queued", claimed_until=None, next_attempt_at=now - REDISPATCH_AFTER)
+        .values(status="queued", claimed_until=None, next_attempt_at=now - wait)
     )
     ids = list(db.session.scalars(
         select(OutboundEmail.id).where(
             OutboundEmail.status == "queued",
-            OutboundEmail.next_attempt_at <= now - REDISPATCH_AFTER,
+            OutboundEmail.next_attempt_at <= now - wait,
             or_(OutboundEmail.dispatched_at.is_(None),
-                OutboundEmail.dispatched_at <= now - REDISPATCH_AFTER),
+                OutboundEmail.dispatched_at <= now - wait),
         ).order_by(OutboundEmail.next_attempt_at).limit(limit)
     ))
     if ids:

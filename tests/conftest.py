@@ -37,6 +37,13 @@ def postgres_server() -> Iterator[services.Postgres]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[services.Redis]:
+    server = services.start_redis()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory) -> Iterator[str]:
     """A migrated, empty database of each kind, shared by the session."""
