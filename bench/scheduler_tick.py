@@ -1,0 +1,154 @@
+"""Figure: one scheduler tick with 1,000,000 enrollments of which 10,000 are due (aim < 2 s).
+
+Seeds 100,000 partners and 10 sequences (the default + 9 client sequences, 3 steps each),
+enrolls every partner in every sequence (1,000,000 active enrollments), makes 10,000 of them
+due, then times `outreach.scheduler.tick()` — rendering, outbox rows, timeline events,
+enrollment updates and the enqueue onto the (in-process) broker — on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/scheduler_tick.py [--databases sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from crm import create_app  # noqa: E402
+from crm.clock import FixedClock  # noqa: E402
+from crm.extensions import db  # noqa: E402
+from crm.models import (  # noqa: E402
+    Client,
+    Enrollment,
+    OutboundEmail,
+    Partner,
+    Sequence,
+    SequenceStep,
+    User,
+)
+from outreach import default_sequence  # noqa: E402
+from outreach.scheduler import tick  # noqa: E402
+
+PARTNERS = 100_000
+SEQUENCES = 10
+DUE = 10_000
+NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)  # a Tuesday, 14:00 in London
+CHUNK = 20_000
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                  if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
+
+
+def seed() -> None:
+    owner = User(email="bench@rapport.example.com", name="Bench Manager", role="manager",
+                 password_hash="x", created_at=NOW)
+    db.session.add(owner)
+    clients = [Client(name=f"Brand {n}", created_at=NOW, growth_levers=[]) for n in range(9)]
+    db.session.add_all(clients)
+    db.session.flush()
+    for client in [None, *clients]:
+        sequence = Sequence(name=f"Welcome {client.name if client else 'default'}",
+                            client_id=client.id if client else None, created_at=NOW,
+                            updated_at=NOW)
+        sequence.steps = [SequenceStep(position=n, **step)
+                          for n, step in enumerate(default_sequence.STEPS, start=1)]
+        db.session.add(sequence)
+    db.session.commit()
+    _partners(owner.id)
+    _enrollments()
+
+
+def _partners(owner_id: int) -> None:
+    for first in range(1, PARTNERS + 1, CHUNK):
+        db.session.execute(insert(Partner), [
+            {"id": n, "name": f"Partner {n}", "email": f"p{n}@pub{n}.com",
+             "email_key": f"p{n}@pub{n}.com", "website_domain": f"pub{n}.com",
+             "website": f"https://pub{n}.com", "company": f"Publisher {n}",
+             "timezone": "Europe/London", "stage": "onboarding", "source": "search",
+             "owner_id": owner_id, "channels": [], "search_text": f"partner {n}",
+             "created_at": NOW, "updated_at": NOW}
+            for n in range(first, min(first + CHUNK, PARTNERS + 1))
+        ])
+        db.session.commit()
+
+
+def _enrollments() -> None:
+    rng = random.Random(3)
+    sequence_ids = list(db.session.scalars(select(Sequence.id).order_by(Sequence.id)))
+    due = set(rng.sample(range(PARTNERS * SEQUENCES), DUE))
+    rows, number = [], 0
+    later = NOW + timedelta(days=30)
+    for partner_id in range(1, PARTNERS + 1):
+        for sequence_id in sequence_ids:
+            rows.append({"partner_id": partner_id, "sequence_id": sequence_id,
+                         "status": "active", "next_position": 1, "started_at": NOW,
+                         "next_due_at": NOW - timedelta(minutes=5) if number in due else later,
+                         "stop_reason": ""})
+            number += 1
+            if len(rows) == CHUNK:
+                db.session.execute(insert(Enrollment), rows)
+                db.session.commit()
+                rows = []
+    if rows:
+        db.session.execute(insert(Enrollment), rows)
+        db.session.commit()
+
+
+def run(url: str, instance: Path) -> None:
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": instance,
+                      "MAIL_FROM": "Partnerships <partners@rapport.example.com>"})
+    app.extensions["rapport.clock"] = FixedClock(NOW)
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        seed()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")
+        seeded = time.perf_counter() - started
+        total = db.session.scalar(select(func.count(Enrollment.id)))
+        started = time.perf_counter()
+        queued = tick()
+        elapsed = time.perf_counter() - started
+        rows = db.session.scalar(select(func.count(OutboundEmail.id)))
+        print(f"{db.engine.dialect.name:10} enrollments={total:,} due={DUE:,} queued={queued:,} "
+              f"outbox_rows={rows:,} tick={elapsed:.2f}s (seeded in {seeded:.0f}s)")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory(prefix="rapport-tick-") as folder:
+        for name in args.databases.split(","):
+            if name == "sqlite":
+                run(f"sqlite:///{folder}/tick.db", Path(folder) / "instance")
+            else:
+                from tests.services import start_postgres
+
+                server = start_postgres()
+                try:
+                    run(server.url, Path(folder) / "instance")
+                finally:
+                    server.stop()
+
+
+if __name__ == "__main__":
+    main()
