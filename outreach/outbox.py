@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, insert, or_, select, update
 
 from crm import clock
 from crm.extensions import db
@@ -60,19 +60,25 @@ def backoff(attempt: int, base: float = 30.0, cap: float = 3600.0) -> float:
     return random.uniform(base / 2, min(cap, base * 2 ** (attempt - 1)))
 
 
-def claim(outbound_id: int, now: datetime, lease: timedelta) -> bool:
-    """queued → sending for this worker, if nobody else has it and it is due."""
-    result = db.session.execute(
-        update(OutboundEmail)
+def claim(outbound_id: int, now: datetime, lease: timedelta) -> Row | None:
+    """queued → sending for this worker, if nobody else has it and it is due; the row or None.
+
+    One statement claims and reads (UPDATE … RETURNING), and the claim is committed before
+    any network I/O, so no transaction stays open while the SMTP server thinks.
+    """
+    table = OutboundEmail.__table__
+    row = db.session.execute(
+        table.update()
         .where(
-            OutboundEmail.id == outbound_id,
-            OutboundEmail.status == "queued",
-            or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now),
+            table.c.id == outbound_id,
+            table.c.status == "queued",
+            or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
         )
-        .values(status="sending", attempts=OutboundEmail.attempts + 1, claimed_until=now + lease)
-    )
+        .values(status="sending", attempts=table.c.attempts + 1, claimed_until=now + lease)
+        .returning(*table.c)
+    ).first()
     db.session.commit()
-    return result.rowcount == 1
+    return row
 
 
 def is_suppressed(address: str) -> bool:
@@ -81,7 +87,8 @@ def is_suppressed(address: str) -> bool:
     ) is not None
 
 
-def envelope_of(row: OutboundEmail) -> Envelope:
+def envelope_of(row) -> Envelope:
+    """The message fields of an outbox row (ORM object or plain row)."""
     return Envelope(
         from_address=row.from_address, from_name=row.from_name, to_address=row.to_address,
         to_name=row.to_name, subject=row.subject, text_body=row.text_body,
@@ -90,14 +97,17 @@ def envelope_of(row: OutboundEmail) -> Envelope:
     )
 
 
-def _still_wanted(row: OutboundEmail) -> str | None:
-    """Why this email must not go out any more, or None."""
-    if is_suppressed(row.to_address):
+def _still_wanted(row: Row) -> str | None:
+    """Why this email must not go out any more, or None (one query for both reasons)."""
+    suppressed = select(Suppression.id).where(
+        Suppression.email_key == row.to_address.lower()).exists()
+    stopped = select(Enrollment.stop_reason).where(
+        Enrollment.id == row.enrollment_id, Enrollment.status == "stopped").scalar_subquery()
+    is_suppressed_now, stop_reason = db.session.execute(select(suppressed, stopped)).one()
+    if is_suppressed_now:
         return "address is suppressed"
-    if row.enrollment_id is not None:
-        enrollment = db.session.get(Enrollment, row.enrollment_id)
-        if enrollment is not None and enrollment.status == "stopped":
-            return f"sequence stopped ({enrollment.stop_reason})"
+    if stop_reason is not None:
+        return f"sequence stopped ({stop_reason})"
     return None
 
 
@@ -105,10 +115,9 @@ def deliver(outbound_id: int, mailer: Mailer) -> Outcome:
     """Claim the row, send it, record the result; a no-op for a row someone else has."""
     now = clock.now()
     lease = timedelta(seconds=current_app.config["RAPPORT_SEND_LEASE_SECONDS"])
-    if not claim(outbound_id, now, lease):
+    row = claim(outbound_id, now, lease)
+    if row is None:
         return Outcome("not-claimed")
-    row = db.session.get(OutboundEmail, outbound_id)
-    assert row is not None
     reason = _still_wanted(row)
     if reason:
         return _finish(row, "cancelled", reason)
@@ -118,37 +127,40 @@ def deliver(outbound_id: int, mailer: Mailer) -> Outcome:
         return _retry_or_fail(row, str(failure))
     except PermanentFailure as failure:
         return _bounce(row, failure)
-    _record_sent(row)
     return _finish(row, "sent")
 
 
-def _finish(row: OutboundEmail, status: str, error: str = "") -> Outcome:
-    row.status = status
-    row.claimed_until = None
-    row.last_error = error
-    if status == "sent":
-        row.sent_at = clock.now()
-    elif row.partner_id is not None:
-        label = {"cancelled": "Email cancelled", "failed": "Email failed",
-                 "bounced": "Email bounced"}[status]
-        _timeline(row, "system", f"{label}: {row.subject}", error)
+def _set(row: Row, **values) -> None:
+    table = OutboundEmail.__table__
+    db.session.execute(table.update().where(table.c.id == row.id).values(**values))
+
+
+def _finish(row: Row, status: str, error: str = "") -> Outcome:
+    now = clock.now()
+    _set(row, status=status, claimed_until=None, last_error=error,
+         sent_at=now if status == "sent" else None)
+    if row.partner_id is not None:
+        if status == "sent":
+            _timeline(row, "email", row.subject, row.text_body, direction="outbound")
+        else:
+            label = {"cancelled": "Email cancelled", "failed": "Email failed",
+                     "bounced": "Email bounced"}[status]
+            _timeline(row, "system", f"{label}: {row.subject}", error)
     db.session.commit()
     return Outcome(status)
 
 
-def _retry_or_fail(row: OutboundEmail, error: str) -> Outcome:
+def _retry_or_fail(row: Row, error: str) -> Outcome:
     if row.attempts >= current_app.config["RAPPORT_SEND_MAX_ATTEMPTS"]:
         return _finish(row, "failed", f"gave up after {row.attempts} attempts: {error}")
     delay = backoff(row.attempts, base=current_app.config["RAPPORT_SEND_RETRY_BASE_SECONDS"])
-    row.status = "queued"
-    row.claimed_until = None
-    row.last_error = error
-    row.next_attempt_at = clock.now() + timedelta(seconds=delay)
+    _set(row, status="queued", claimed_until=None, last_error=error,
+         next_attempt_at=clock.now() + timedelta(seconds=delay))
     db.session.commit()
     return Outcome("queued", retry_in=delay)
 
 
-def _bounce(row: OutboundEmail, failure: PermanentFailure) -> Outcome:
+def _bounce(row: Row, failure: PermanentFailure) -> Outcome:
     from outreach.suppressions import suppress
 
     if failure.code in HARD_BOUNCE_CODES:
@@ -157,15 +169,10 @@ def _bounce(row: OutboundEmail, failure: PermanentFailure) -> Outcome:
     return _finish(row, "failed", str(failure))
 
 
-def _record_sent(row: OutboundEmail) -> None:
-    if row.partner_id is not None:
-        _timeline(row, "email", row.subject, row.text_body, direction="outbound")
-
-
-def _timeline(row: OutboundEmail, kind: str, summary: str, body: str,
+def _timeline(row: Row, kind: str, summary: str, body: str,
               direction: str = "internal") -> None:
     now = clock.now()
-    db.session.add(Interaction(
+    db.session.execute(insert(Interaction.__table__).values(
         partner_id=row.partner_id, kind=kind, direction=direction, occurred_at=now,
         summary=summary[:300], body=body, author_id=None, created_at=now,
     ))
