@@ -30,11 +30,20 @@ class RapportApi(Api):
 
 def init_app(app: Flask) -> None:
     """Register the API blueprints and describe the bearer scheme in the spec."""
-    from crm.api import clients, interactions, partners
+    from crm.api import (
+        clients,
+        enrollments,
+        inbound,
+        interactions,
+        outbox,
+        partners,
+        sequences,
+    )
 
     api = RapportApi(app, spec_kwargs=SPEC_OPTIONS)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )
-    for blueprint in (partners.blp, interactions.blp, clients.blp):
+    for blueprint in (partners.blp, interactions.blp, clients.blp, inbound.blp, sequences.blp,
+                      enrollments.blp, outbox.blp):
         api.register_blueprint(blueprint)

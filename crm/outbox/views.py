@@ -1,10 +1,54 @@
-"""Pages for outbox (stub: filled in by the outreach pages work)."""
+"""Pages for the outbox: every outbound email, filtered and paged, and one email as sent."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from crm.extensions import db
+from crm.models import OUTBOUND_STATUSES
+from crm.outbox import queries
+from crm.outbox.queries import OutboxFilters
+from crm.templating import viewer_timezone
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
 
-@bp.route("/")
+def _captured() -> bool:
+    """Embedded mode: with no SMTP server, the outbox rows are the only copy of each email."""
+    return not current_app.config.get("RAPPORT_SMTP_URL")
+
+
+@bp.get("/")
 def index():
-    return "outbox"
+    """All outbound email, newest first, with filters and page numbers."""
+    filters = OutboxFilters.from_args(request.args)
+    page = db.paginate(
+        queries.outbox_query(filters, viewer_timezone()),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["RAPPORT_PAGE_SIZE"], error_out=False,
+    )
+    return render_template(
+        "outbox/index.html", page=page, filters=filters, statuses=OUTBOUND_STATUSES,
+        captured=_captured(), partner=queries.partner_named(filters.partner_id),
+    )
+
+
+@bp.get("/<int:outbound_id>")
+def detail(outbound_id: int):
+    """One email rendered as the recipient sees it: headers, HTML part, text part."""
+    row = queries.load_email(outbound_id)
+    message = queries.message_of(row)
+    return render_template(
+        "outbox/detail.html", email=row, headers=queries.shown_headers(message),
+        text_part=message.get_body(("plain",)).get_content(), captured=_captured(),
+    )
+
+
+@bp.get("/<int:outbound_id>.eml")
+def download(outbound_id: int):
+    """The message as an .eml file, to open in a real mail client."""
+    row = queries.load_email(outbound_id)
+    return Response(
+        queries.message_of(row).as_bytes(), mimetype="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="outbox-{row.id}.eml"'},
+    )
