@@ -2,7 +2,8 @@
 moves to onboarding.
 
 Both run inside the caller's transaction (the caller commits) and never fail it: a partner
-who cannot or should not get the welcome is skipped quietly. A partner is welcomed once per
+who cannot or should not get the welcome (no address, suppressed, churned) is skipped
+quietly. A partner is welcomed once per
 sequence: an earlier enrollment in it, even a finished or stopped one, means no new one, so
 a manager's "Stop" or a partner's reply is not undone by the next status change.
 """
@@ -31,7 +32,7 @@ def on_stage_changed(partner: Partner, old: str, new: str, actor: User | None) -
 
 
 def _welcome(partner: Partner, client: Client | None, actor: User | None) -> Enrollment | None:
-    if not partner.email_key or _is_suppressed(partner.email_key):
+    if partner.stage == "churned" or not partner.email_key or _is_suppressed(partner.email_key):
         return None
     sequence = sequence_for(client)
     if not sequence.steps or _was_enrolled(partner, sequence):

@@ -78,13 +78,25 @@ def enroll(
 
 def stop(enrollment: Enrollment, reason: str, actor: User | None) -> Enrollment:
     """Stop an enrollment by hand (or for a reason found elsewhere); idempotent."""
-    if enrollment.status != "active":
-        return enrollment
+    if enrollment.status == "active":
+        _stop(enrollment, reason, actor)
+        db.session.commit()
+    return enrollment
+
+
+def stop_all(partner: Partner, reason: str, actor: User | None) -> int:
+    """Stop every active enrollment of the partner in the caller's transaction (it commits)."""
+    active = db.session.scalars(select(Enrollment).where(
+        Enrollment.partner_id == partner.id, Enrollment.status == "active")).all()
+    for enrollment in active:
+        _stop(enrollment, reason, actor)
+    return len(active)
+
+
+def _stop(enrollment: Enrollment, reason: str, actor: User | None) -> None:
     enrollment.status = "stopped"
     enrollment.stop_reason = reason
     enrollment.stopped_at = clock.now()
     enrollment.next_due_at = None
     record_event(enrollment.partner, f"Sequence '{enrollment.sequence.name}' stopped: {reason}",
                  "", actor)
-    db.session.commit()
-    return enrollment

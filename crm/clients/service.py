@@ -112,6 +112,7 @@ def add_member(
     detail = f"Status {status}" + (f"; terms: {membership.commission_terms}"
                                    if membership.commission_terms else "")
     record_event(partner, f"Added to {client.name}'s program", detail, actor)
+    _welcome_if_approved(membership, actor)
     db.session.commit()
     return membership
 
@@ -131,5 +132,14 @@ def set_membership_status(membership: Membership, status: str, actor: User | Non
         membership.partner,
         f"{membership.client.name} program: {old} → {status}", "", actor,
     )
+    _welcome_if_approved(membership, actor)
     db.session.commit()
     return membership
+
+
+def _welcome_if_approved(membership: Membership, actor: User | None) -> None:
+    # Imported here: the outreach engine builds on the crm modules.
+    from outreach import auto_enroll
+
+    db.session.flush()
+    auto_enroll.on_membership_approved(membership, actor)

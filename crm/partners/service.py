@@ -107,8 +107,21 @@ def update_partner(partner: Partner, data: Mapping[str, Any], actor: User | None
     partner.updated_at = clock.now()
     db.session.flush()
     _record_changes(partner, changed, old_stage, old_owner, actor)
+    if "stage" in changed:
+        _react_to_stage(partner, old_stage, actor)
     db.session.commit()
     return partner
+
+
+def _react_to_stage(partner: Partner, old_stage: str, actor: User | None) -> None:
+    """Onboarding starts the welcome; churn stops every sequence still running."""
+    # Imported here: the outreach engine builds on this module (record_event).
+    from outreach import auto_enroll, enrollments
+
+    if partner.stage == "churned":
+        enrollments.stop_all(partner, "churn", actor)
+    else:
+        auto_enroll.on_stage_changed(partner, old_stage, partner.stage, actor)
 
 
 def _record_changes(

@@ -50,8 +50,11 @@ def test_add_member_puts_the_partner_in_the_program_and_on_the_timeline(api):
     assert [(m["partner_name"], m["status"]) for m in client_body["members"]] == [
         ("Pia Pages", "approved")
     ]
-    summaries = db.session.scalars(db.select(Interaction.summary).filter_by(partner_id=partner.id))
-    assert list(summaries) == ["Added to Trailhead Gear's program"]
+    summaries = db.session.scalars(db.select(Interaction.summary).filter_by(partner_id=partner.id)
+                                   .order_by(Interaction.id))
+    # Approval starts the welcome sequence in the same transaction.
+    assert list(summaries) == ["Added to Trailhead Gear's program",
+                               "Enrolled in 'Welcome to the program'"]
 
 
 def test_adding_a_member_twice_is_a_conflict_on_partner_id(api):
