@@ -84,10 +84,10 @@ def stop(enrollment: Enrollment, reason: str, actor: User | None) -> Enrollment:
     return enrollment
 
 
-def stop_all(partner: Partner, reason: str, actor: User | None) -> int:
-    """Stop every active enrollment of the partner in the caller's transaction (it commits)."""
+def stop_all(partner_id: int, reason: str, actor: User | None = None) -> int:
+    """Stop every active enrollment of a partner in the caller's transaction (it commits)."""
     active = db.session.scalars(select(Enrollment).where(
-        Enrollment.partner_id == partner.id, Enrollment.status == "active")).all()
+        Enrollment.partner_id == partner_id, Enrollment.status == "active")).all()
     for enrollment in active:
         _stop(enrollment, reason, actor)
     return len(active)

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from crm import clock
 from crm.extensions import db
-from crm.models import Enrollment, Partner, Suppression
+from crm.models import Partner, Suppression
 from crm.partners.service import record_event
+from outreach.enrollments import stop_all
 
 # Why an address was suppressed → why its partner's sequences stop.
 STOP_REASON = {"unsubscribed": "unsubscribe", "hard_bounce": "bounce",
@@ -33,17 +34,4 @@ def suppress(address: str, reason: str, detail: str = "", commit: bool = True) -
 
 def stop_enrollments(partner_id: int, reason: str) -> int:
     """Stop every active enrollment of a partner (inside the caller's transaction)."""
-    now = clock.now()
-    count = 0
-    for enrollment in db.session.scalars(
-        select(Enrollment).where(Enrollment.partner_id == partner_id,
-                                 Enrollment.status == "active")
-    ):
-        enrollment.status = "stopped"
-        enrollment.stop_reason = reason
-        enrollment.stopped_at = now
-        enrollment.next_due_at = None
-        record_event(enrollment.partner,
-                     f"Sequence '{enrollment.sequence.name}' stopped: {reason}")
-        count += 1
-    return count
+    return stop_all(partner_id, reason)

@@ -119,7 +119,7 @@ def _react_to_stage(partner: Partner, old_stage: str, actor: User | None) -> Non
     from outreach import auto_enroll, enrollments
 
     if partner.stage == "churned":
-        enrollments.stop_all(partner, "churn", actor)
+        enrollments.stop_all(partner.id, "churn", actor)
     else:
         auto_enroll.on_stage_changed(partner, old_stage, partner.stage, actor)
 

@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
 # crm.config refuses unknown RAPPORT_* variables but skips RAPPORT_TEST_*, so the second
 # spelling works today; the first once the config learns to ignore it.
-SCREENSHOT_SWITCHES = ("RAPPORT_SCREENSHOT", "RAPPORT_TEST_SCREENSHOT")
+SCREENSHOT_SWITCHES = ("RAPPORT_TEST_SCREENSHOT",)
 
 pytestmark = [
     pytest.mark.browser,
