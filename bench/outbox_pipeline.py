@@ -35,6 +35,7 @@ from outreach.messages import build_message, new_message_id  # noqa: E402
 from outreach.outbox import envelope_of  # noqa: E402
 from tests.services import free_port, start_postgres, start_redis  # noqa: E402
 
+THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 BODY = ("Hi there,\n\nWelcome to the Summit Outdoor partner program. Your tracking links are "
         "in the dashboard; reply to this email with any question.\n\nMia\n") * 3
 
@@ -89,7 +90,7 @@ def sent_count() -> int:
 def pipeline(app, ids: list[int], env: dict[str, str]) -> float:
     workers = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "outreach.worker", "--processes", "2",
-         "--threads", "8", "--queues", "outbox"], cwd=ROOT, env=env,
+         "--threads", str(THREADS), "--queues", "outbox"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         warm = queue_rows(16)  # let both processes boot and connect before timing
@@ -132,7 +133,7 @@ def main() -> None:
         bare_rate, pipe_rate = args.emails / bare, args.emails / piped
         print(f"bare smtplib loop, 1 connection : {args.emails:,} emails in {bare:.2f}s = "
               f"{bare_rate:,.0f}/s")
-        print(f"pipeline, 2 workers x 8 threads : {args.emails:,} emails in {piped:.2f}s = "
+        print(f"pipeline, 2 workers x {THREADS} threads : {args.emails:,} emails in {piped:.2f}s = "
               f"{pipe_rate:,.0f}/s")
         print(f"ratio pipeline/bare: {pipe_rate / bare_rate:.2f} (aim >= 0.5)")
     finally:

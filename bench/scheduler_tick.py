@@ -11,8 +11,10 @@ enrollment updates and the enqueue onto the (in-process) broker — on SQLite an
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import platform
+import pstats
 import random
 import sys
 import tempfile
@@ -108,7 +110,7 @@ def _enrollments() -> None:
         db.session.commit()
 
 
-def run(url: str, instance: Path) -> None:
+def run(url: str, instance: Path, profile: bool = False) -> None:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": instance,
                       "MAIL_FROM": "Partnerships <partners@rapport.example.com>"})
     app.extensions["rapport.clock"] = FixedClock(NOW)
@@ -121,9 +123,16 @@ def run(url: str, instance: Path) -> None:
                 connection.exec_driver_sql("ANALYZE")
         seeded = time.perf_counter() - started
         total = db.session.scalar(select(func.count(Enrollment.id)))
+        profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
+        if profiler:
+            profiler.enable()
         queued = tick()
+        if profiler:
+            profiler.disable()
         elapsed = time.perf_counter() - started
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         rows = db.session.scalar(select(func.count(OutboundEmail.id)))
         print(f"{db.engine.dialect.name:10} enrollments={total:,} due={DUE:,} queued={queued:,} "
               f"outbox_rows={rows:,} tick={elapsed:.2f}s (seeded in {seeded:.0f}s)")
@@ -134,18 +143,19 @@ def run(url: str, instance: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--profile", action="store_true", help="print where the tick spends time")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="rapport-tick-") as folder:
         for name in args.databases.split(","):
             if name == "sqlite":
-                run(f"sqlite:///{folder}/tick.db", Path(folder) / "instance")
+                run(f"sqlite:///{folder}/tick.db", Path(folder) / "instance", args.profile)
             else:
                 from tests.services import start_postgres
 
                 server = start_postgres()
                 try:
-                    run(server.url, Path(folder) / "instance")
+                    run(server.url, Path(folder) / "instance", args.profile)
                 finally:
                     server.stop()
 

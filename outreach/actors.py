@@ -19,19 +19,27 @@ def _mailer():
     return mailer
 
 
-def send_email(outbound_id: int) -> None:
-    """Deliver one outbox row (a second delivery of the same message is a no-op)."""
-    outcome = outbox.deliver(outbound_id, _mailer())
-    if outcome.retry_in is not None:
-        dispatch_emails([outbound_id], delay_ms=int(outcome.retry_in * 1000))
+def send_emails(outbound_ids: list[int]) -> None:
+    """Deliver outbox rows one after the other on this worker's connection.
+
+    Each row is claimed on its own, so a second delivery of the message (or a retry of it
+    after a crash half-way) sends only what was not sent; a temporary failure schedules
+    that one row again.
+    """
+    mailer = _mailer()
+    for outbound_id in outbound_ids:
+        outcome = outbox.deliver(outbound_id, mailer)
+        if outcome.retry_in is not None:
+            dispatch_emails([outbound_id], delay_ms=int(outcome.retry_in * 1000))
 
 
 def declare(broker: Broker) -> dict[str, dramatiq.Actor]:
     """Declare the actors on this broker and remember them on the app."""
     actors = {
-        "send_email": dramatiq.actor(
-            send_email, broker=broker, actor_name="send_email", queue_name="outbox",
-            max_retries=3, min_backoff=1000, time_limit=120_000,
+        # The time limit covers a whole chunk: CHUNK sends at the SMTP timeout each, worst case.
+        "send_emails": dramatiq.actor(
+            send_emails, broker=broker, actor_name="send_emails", queue_name="outbox",
+            max_retries=3, min_backoff=1000, time_limit=900_000,
         ),
     }
     return actors

@@ -57,9 +57,9 @@ def test_a_second_delivery_of_the_same_message_sends_once(app, sink, workers, ma
     enroll(make_partner(**BERLIN_PARTNER), None, manager)
     tick(dispatch=lambda ids: None)
     (outbound_id,) = db.session.scalars(select(OutboundEmail.id))
-    actor = app.extensions["rapport.actors"]["send_email"]
-    actor.send(outbound_id)
-    actor.send(outbound_id)
+    actor = app.extensions["rapport.actors"]["send_emails"]
+    actor.send([outbound_id])
+    actor.send([outbound_id])
     workers.drain()
     assert len(sink.received) == 1
     assert db.session.get(OutboundEmail, outbound_id).attempts == 1
@@ -112,7 +112,7 @@ def test_unsubscribe_mid_sequence_stops_even_an_already_queued_step(
     assert statuses() == ["sent", "queued"]
     # ...when the partner unsubscribes
     suppress("JAMIE@trailnotes.com", "unsubscribed")
-    app.extensions["rapport.actors"]["send_email"].send(queued[0])
+    app.extensions["rapport.actors"]["send_emails"].send([queued[0]])
     workers.drain()
     clock.set(clock.now() + timedelta(days=5))
     tick()
