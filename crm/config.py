@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,6 +56,13 @@ def _timezone(name: str, value: str) -> str:
     return value
 
 
+def _address(name: str, value: str) -> str:
+    if value.count("@") != 1 or any(c in value for c in " <>,;\"\r\n"):
+        raise ConfigError(f"{PREFIX}{name}: expected a bare address like rapport@example.com, "
+                          f"got {value!r}")
+    return value.strip().lower()
+
+
 def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     scheme = value.split("://", 1)[0] if "://" in value else ""
     if scheme not in schemes:
@@ -81,6 +89,8 @@ PARSERS: dict[str, Any] = {
     "REDISPATCH_SECONDS": lambda v: _positive_int("REDISPATCH_SECONDS", v),
     "WORKER_THREADS": lambda v: _positive_int("WORKER_THREADS", v),
     "TICK_SECONDS": lambda v: _positive_int("TICK_SECONDS", v),
+    "INBOUND_ADDRESS": lambda v: _address("INBOUND_ADDRESS", v),
+    "MEETING_REMINDER_HOURS": lambda v: _positive_int("MEETING_REMINDER_HOURS", v),
 }
 
 
@@ -104,6 +114,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "REDISPATCH_SECONDS": 60,
         "WORKER_THREADS": 4,
         "TICK_SECONDS": 15,
+        # None: the address of MAIL_FROM, where replies already arrive.
+        "INBOUND_ADDRESS": None,
+        "MEETING_REMINDER_HOURS": 24,
     }
 
 
@@ -145,6 +158,8 @@ def load(
         if not embedded_db:
             raise ConfigError("RAPPORT_SECRET_KEY: required when the database is not SQLite")
         settings["SECRET_KEY"] = embedded_secret_key(instance_path)
+    if not settings["INBOUND_ADDRESS"]:
+        settings["INBOUND_ADDRESS"] = parseaddr(settings["MAIL_FROM"])[1].lower()
     return settings
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import email.policy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage, Message
 from email.parser import BytesParser, HeaderParser
@@ -17,6 +17,7 @@ from email.utils import getaddresses
 
 from flufl.bounce import all_failures
 
+from outreach.invites import Reply, parse_reply
 from outreach.messages import one_line, text_from_html
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -62,7 +63,7 @@ class NotAnEmail(ValueError):
 class Inbound:
     """What a raw message is, as far as Rapport cares."""
 
-    kind: str  # reply | auto_reply | bounce | complaint
+    kind: str  # reply | auto_reply | bounce | complaint | rsvp
     message_id: str  # its own Message-ID, "" when it has none
     # Message-IDs it refers to, most telling first: for a reply In-Reply-To then References
     # (newest first); for a bounce or complaint the returned message's own Message-ID first.
@@ -75,6 +76,7 @@ class Inbound:
     excerpt: str = ""  # the plain-text body, quoted history removed
     diagnostic: str = ""  # what the bounce or complaint report says, one line per recipient
     sent_at: datetime | None = None  # its Date header, when that has a time zone
+    reply: Reply | None = None  # an iMIP METHOD:REPLY to one of our invitations (rsvp)
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -104,10 +106,27 @@ def classify(raw: bytes) -> Inbound:
             return bounce
         # A report with no failure in it (delivered, relayed): machine mail, nothing bounced.
         return _described(message, "auto_reply", _reply_references(message), auto=True)
+    reply = _calendar_reply(message)
+    if reply is not None:
+        return replace(_described(message, "rsvp", _reply_references(message), auto=True),
+                       reply=reply)
     # Any other report (read receipts, RFC 8098) is machine mail too, never a person answering.
     auto = is_auto_reply(message) or message.get_content_type() == "multipart/report"
     return _described(message, "auto_reply" if auto else "reply", _reply_references(message),
                       auto=auto)
+
+
+def _calendar_reply(message: Message) -> Reply | None:
+    """The iMIP REPLY in a text/calendar part (inline or an .ics attachment), if any."""
+    for part in message.walk():
+        filename = (part.get_filename() or "").lower()
+        if part.get_content_type() == "text/calendar" or filename.endswith(".ics") or (
+                part.get_content_type() == "application/ics"):
+            payload = part.get_payload(decode=True)
+            reply = parse_reply(payload) if payload else None
+            if reply is not None:
+                return reply
+    return None
 
 
 def is_auto_reply(message: Message) -> bool:

@@ -30,10 +30,8 @@ from crm.extensions import db
 from crm.models import InboundMessage, OutboundEmail, Partner
 from crm.partners.service import SUMMARY_LIMIT, log_interaction, record_event
 from outreach.inbound import MAX_BYTES, Inbound, NotAnEmail, classify
+from outreach.meetings import apply_reply
 from outreach.suppressions import stop_enrollments, suppress
-
-# The model has no `complaint` kind; a complaint is a delivery report too.
-STORED_KIND = {"complaint": "bounce"}
 
 
 class MessageTooLarge(DomainError):
@@ -115,7 +113,7 @@ def _already_received(message_id: str) -> InboundMessage | None:
 
 def _store(raw: bytes, inbound: Inbound) -> InboundMessage:
     stored = InboundMessage(
-        kind=STORED_KIND.get(inbound.kind, inbound.kind), message_id=inbound.message_id[:255],
+        kind=inbound.kind, message_id=inbound.message_id[:255],
         from_address=inbound.from_address[:254], subject=inbound.subject[:300],
         raw=raw_text(raw), received_at=clock.now(),
     )
@@ -259,9 +257,21 @@ def _occurred_at(sent_at: datetime | None) -> datetime:
     return min(sent_at, now).astimezone(UTC) if sent_at is not None else now
 
 
+def _apply_rsvp(inbound: Inbound, stored: InboundMessage) -> list[str]:
+    """A partner's Accept / Tentative / Decline; from anyone else it changes nothing."""
+    meeting, effect = apply_reply(inbound.reply)
+    if meeting is None:
+        return _unmatched(stored)
+    if effect != "rsvp_not_from_attendee":
+        stored.partner_id = meeting.partner_id
+    db.session.commit()
+    return [effect]
+
+
 APPLY: dict[str, Callable[[Inbound, InboundMessage], list[str]]] = {
     "reply": _apply_reply,
     "auto_reply": _apply_auto_reply,
     "bounce": _apply_bounce,
     "complaint": _apply_complaint,
+    "rsvp": _apply_rsvp,
 }

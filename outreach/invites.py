@@ -95,6 +95,58 @@ def _alarm(invitation: Invitation) -> Alarm:
     return alarm
 
 
+def build_feed(invitations: list[Invitation], name: str) -> bytes:
+    """A subscription calendar (no METHOD: it is published, not sent) of many calls."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    for invitation in invitations:
+        calendar.add_component(_event(invitation))
+    return calendar.to_ical()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What an iMIP METHOD:REPLY says: which event, which version, who, what answer."""
+
+    uid: str
+    sequence: int
+    attendee: str
+    partstat: str
+
+
+def parse_reply(data: bytes | str) -> Reply | None:
+    """The REPLY in a text/calendar part, or None when it is not a usable REPLY.
+
+    ORGANIZER is not required: Outlook.com sends replies without it.
+    """
+    try:
+        calendar = Calendar.from_ical(data)
+    except ValueError:
+        return None
+    if str(calendar.get("method", "")).upper() != "REPLY":
+        return None
+    for event in calendar.walk("VEVENT"):
+        attendee = event.get("attendee")
+        if isinstance(attendee, list):  # a reply speaks for one attendee; more is ambiguous
+            if len(attendee) != 1:
+                return None
+            attendee = attendee[0]
+        if attendee is None or not event.get("uid"):
+            return None
+        address = str(attendee).removeprefix("mailto:").removeprefix("MAILTO:").strip().lower()
+        partstat = str(attendee.params.get("PARTSTAT", "")).upper()
+        try:
+            sequence = int(event.get("sequence", 0))
+        except (TypeError, ValueError):
+            return None
+        return Reply(uid=str(event["uid"]), sequence=sequence, attendee=address,
+                     partstat=partstat)
+    return None
+
+
 def build_calendar(invitation: Invitation) -> bytes:
     """The VCALENDAR for a REQUEST (new or moved call) or a CANCEL."""
     if invitation.method not in METHODS:

@@ -30,6 +30,9 @@ class Envelope:
     message_id: str
     date: datetime
     headers: dict[str, str] = field(default_factory=dict)
+    # An iMIP invitation (RFC 6047): the VCALENDAR text and its METHOD.
+    calendar: str = ""
+    calendar_method: str = ""
 
 
 def display_name(name: str) -> str:
@@ -61,7 +64,13 @@ def text_from_html(markup: str) -> str:
 
 
 def build_message(envelope: Envelope) -> EmailMessage:
-    """The message as the recipient will receive it: text and HTML alternatives."""
+    """The message as the recipient will receive it: text and HTML alternatives.
+
+    An invitation adds the calendar as a third alternative, inline, with the MIME `method`
+    equal to its METHOD (Gmail shows Accept/Decline only for an inline part; Outlook rejects
+    a mismatch), and the same calendar as an `invite.ics` attachment for clients that only
+    look at attachments.
+    """
     message = EmailMessage()
     message["From"] = Address(display_name(envelope.from_name), addr_spec=envelope.from_address)
     message["To"] = Address(display_name(envelope.to_name), addr_spec=envelope.to_address)
@@ -76,4 +85,16 @@ def build_message(envelope: Envelope) -> EmailMessage:
     message.set_content(envelope.text_body or text_from_html(envelope.html_body))
     if envelope.html_body:
         message.add_alternative(envelope.html_body, subtype="html")
+    if envelope.calendar:
+        _add_invitation(message, envelope.calendar, envelope.calendar_method)
     return message
+
+
+def _add_invitation(message: EmailMessage, calendar: str, method: str) -> None:
+    if method not in ("REQUEST", "CANCEL", "PUBLISH"):
+        raise ValueError(f"unexpected calendar method {method!r}")
+    message.add_alternative(calendar.encode(), maintype="text", subtype="calendar",
+                            params={"method": method, "charset": "UTF-8"}, cte="base64")
+    message.make_mixed()
+    message.add_attachment(calendar.encode(), maintype="application", subtype="ics",
+                           filename="invite.ics", cte="base64")

@@ -37,7 +37,8 @@ class Outcome:
 def queue_email(
     *, to_address: str, to_name: str, subject: str, text_body: str, html_body: str = "",
     partner_id: int | None = None, from_name: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None, calendar_body: str = "", calendar_method: str = "",
+    meeting_id: int | None = None,
 ) -> OutboundEmail:
     """Add an email to the outbox in the caller's transaction; dispatch after the commit."""
     from email.utils import parseaddr
@@ -48,6 +49,7 @@ def queue_email(
         partner_id=partner_id, to_address=to_address, to_name=to_name,
         from_address=from_address, from_name=from_name or default_name, subject=subject,
         text_body=text_body, html_body=html_body, headers=headers or {},
+        calendar_body=calendar_body, calendar_method=calendar_method, meeting_id=meeting_id,
         message_id=new_message_id(from_address.rsplit("@", 1)[-1]), status="queued",
         attempts=0, last_error="", next_attempt_at=now, created_at=now,
     )
@@ -93,7 +95,8 @@ def envelope_of(row) -> Envelope:
         from_address=row.from_address, from_name=row.from_name, to_address=row.to_address,
         to_name=row.to_name, subject=row.subject, text_body=row.text_body,
         html_body=row.html_body, message_id=row.message_id, date=row.created_at,
-        headers=dict(row.headers or {}),
+        headers=dict(row.headers or {}), calendar=row.calendar_body or "",
+        calendar_method=row.calendar_method or "",
     )
 
 

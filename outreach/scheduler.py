@@ -1,4 +1,5 @@
-"""The scheduler tick: due sequence steps become outbox rows; lost sends are re-dispatched.
+"""The scheduler tick: due sequence steps and call reminders become outbox rows; lost sends
+are re-dispatched.
 
 Work per tick is proportional to what is due: a partial index on active enrollments'
 next_due_at answers "what is due now" without reading the others. Two schedulers never
@@ -21,6 +22,7 @@ from crm.extensions import db
 from crm.models import Lease
 from outreach import outbox
 from outreach.due_steps import queue_due_steps
+from outreach.reminders import queue_due_reminders
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -46,7 +48,10 @@ def take_lease(now: datetime, seconds: int, holder: str = HOLDER) -> bool:
 
 
 def tick(now: datetime | None = None, dispatch: Callable[[list[int]], None] | None = None) -> int:
-    """One pass: queue every due step (in batches), re-dispatch stalled emails; returns queued."""
+    """One pass: queue due steps (in batches) and call reminders, re-dispatch stalled emails.
+
+    Returns how many emails it queued.
+    """
     from outreach.dispatch import dispatch_emails
 
     now = now or clock.now()
@@ -58,8 +63,10 @@ def tick(now: datetime | None = None, dispatch: Callable[[list[int]], None] | No
         queued += len(ids)
         if processed < BATCH:
             break
+    reminders = queue_due_reminders(now)
+    dispatch(reminders)
     dispatch(outbox.stalled(now))
-    return queued
+    return queued + len(reminders)
 
 
 def run_forever(interval: float, stop_event) -> None:

@@ -115,3 +115,42 @@ def start_redis() -> Redis:
     process.kill()
     unavailable("redis-server did not start within 10 s")
     raise AssertionError("unreachable")
+
+
+@dataclass
+class Radicale:
+    url: str
+    process: subprocess.Popen
+    directory: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_radicale() -> Radicale:
+    """A throwaway Radicale CalDAV server (any user name, no password) on a loopback port."""
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("radicale") is None:
+        unavailable("radicale is not installed (pip install -e '.[test]')")
+    directory = Path(tempfile.mkdtemp(prefix="rapport-radicale-"))
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+         "--auth-type", "none", "--rights-type", "authenticated",
+         "--storage-filesystem-folder", str(directory / "collections")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return Radicale(f"http://127.0.0.1:{port}", process, directory)
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    unavailable("radicale did not start within 20 s")
+    raise AssertionError("unreachable")

@@ -2,6 +2,7 @@
 
 from crm.models.base import Base, UTCDateTime
 from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
+from crm.models.meetings import MEETING_STATUSES, PARTSTATS, Meeting
 from crm.models.outreach import (
     ENROLLMENT_STATUSES,
     INBOUND_KINDS,
@@ -43,6 +44,9 @@ __all__ = [
     "Interaction",
     "Partner",
     "PartnerTag",
+    "MEETING_STATUSES",
+    "PARTSTATS",
+    "Meeting",
     "ENROLLMENT_STATUSES",
     "INBOUND_KINDS",
     "OUTBOUND_STATUSES",

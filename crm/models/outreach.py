@@ -21,7 +21,7 @@ STOP_REASONS = (
 )
 OUTBOUND_STATUSES = ("queued", "sending", "sent", "failed", "bounced", "cancelled")
 SUPPRESSION_REASONS = ("unsubscribed", "hard_bounce", "complaint", "manual")
-INBOUND_KINDS = ("reply", "auto_reply", "bounce", "unmatched")
+INBOUND_KINDS = ("reply", "auto_reply", "bounce", "complaint", "rsvp", "unmatched")
 
 
 class Sequence(Base):
@@ -114,6 +114,9 @@ class OutboundEmail(Base):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
     enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollments.id"))
     step_id: Mapped[int | None] = mapped_column(ForeignKey("sequence_steps.id"))
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     from_address: Mapped[str] = mapped_column(String(254))
@@ -121,6 +124,9 @@ class OutboundEmail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text, default="")
+    # An iMIP invitation (text/calendar) sent inline beside the text and HTML, and its METHOD.
+    calendar_body: Mapped[str] = mapped_column(Text, default="")
+    calendar_method: Mapped[str] = mapped_column(String(16), default="")
     # Extra headers (List-Unsubscribe …); never user-typed text.
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # Generated before the first attempt and kept on every retry, so a duplicate is visible.

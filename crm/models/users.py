@@ -26,6 +26,8 @@ class User(UserMixin, Base):
     role: Mapped[str] = mapped_column(String(16), default="manager")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_active_user: Mapped[bool] = mapped_column(default=True)
+    # Digest of the secret in the manager's calendar subscription URL; None: no feed.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")

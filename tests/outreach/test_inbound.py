@@ -142,8 +142,7 @@ def test_a_spam_complaint_suppresses_the_address_and_stops_the_sequence(app, clo
                                                                         workers, welcomed):
     received = receive(load("arf_complaint.eml", welcomed))
 
-    # The model has no complaint kind; a feedback report is stored as a bounce.
-    assert (received.message.kind, received.effects) == ("bounce", [f"suppressed:{JAMIE}"])
+    assert (received.message.kind, received.effects) == ("complaint", [f"suppressed:{JAMIE}"])
     assert db.session.scalar(select(Suppression.reason)) == "complaint"
     assert f"Marked our email as spam: {JAMIE}" in events()
     assert (enrollment().status, enrollment().stop_reason) == ("stopped", "unsubscribe")
