@@ -64,6 +64,8 @@ def _register_blueprints(app: Flask) -> None:
     from crm.auth.views import bp as auth_bp
     from crm.clients.views import bp as clients_bp
     from crm.imports.views import bp as imports_bp
+    from crm.meetings.views import bp as meetings_bp
+    from crm.meetings.views import feed_bp as calendar_feed_bp
     from crm.outbox.views import bp as outbox_bp
     from crm.partners.views import bp as partners_bp
     from crm.sequences.views import bp as sequences_bp
@@ -76,4 +78,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sequences_bp)
     app.register_blueprint(outbox_bp)
     app.register_blueprint(unsubscribe_bp)
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(calendar_feed_bp)
     init_api(app)

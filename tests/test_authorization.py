@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from tests.conftest import PASSWORD
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
-# Public, but only with a valid signed token in the URL; a forged one is a 404.
-SIGNED_LINK_ENDPOINTS = {"unsubscribe.confirm", "unsubscribe.one_click"}
+# Public, but only with a valid signed (or secret) token in the URL; a forged one is a 404.
+SIGNED_LINK_ENDPOINTS = {"unsubscribe.confirm", "unsubscribe.one_click", "calendar_feed.feed"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         enrollments,
         inbound,
         interactions,
+        meetings,
         outbox,
         partners,
         sequences,
@@ -45,5 +46,5 @@ def init_app(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )
     for blueprint in (partners.blp, interactions.blp, clients.blp, inbound.blp, sequences.blp,
-                      enrollments.blp, outbox.blp):
+                      enrollments.blp, outbox.blp, meetings.blp):
         api.register_blueprint(blueprint)
