@@ -7,27 +7,17 @@ the CSRF tokens and htmx are all exercised.
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from crm.extensions import db
 from tests.conftest import PASSWORD, START
 from tests.factories import make_interaction, make_partner, make_user
-from tests.services import unavailable
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
-# crm.config refuses unknown RAPPORT_* variables but skips RAPPORT_TEST_*, so the second
-# spelling works today; the first once the config learns to ignore it.
+# crm.config refuses unknown RAPPORT_* variables but skips RAPPORT_TEST_*.
 SCREENSHOT_SWITCHES = ("RAPPORT_TEST_SCREENSHOT",)
 
 pytestmark = [
@@ -35,31 +25,6 @@ pytestmark = [
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
     pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}]),
 ]
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The app on a free loopback port, served from a background thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-@pytest.fixture
-def browser():
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def some_partners(manager) -> None:

@@ -3,23 +3,11 @@ neither a hostile partner name nor the email's own script can run on the page.""
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
-
 import pytest
-from werkzeug.serving import make_server
 
 from crm.sequences import service
 from tests.conftest import PASSWORD
 from tests.factories import make_client, make_partner, make_user
-from tests.services import unavailable
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,34 +17,15 @@ pytestmark = [
 
 
 @pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The app on a free loopback port, served from a background thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-
-
-@pytest.fixture
-def page(live_server, manager):
-    """A signed-in Chromium page (Debian's Chromium; never a downloaded browser)."""
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = chromium.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email").fill(manager.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live_server}/partners/")
-        yield page
-        chromium.close()
+def page(live_server, browser, manager):
+    """A signed-in Chromium page."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(manager.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server}/partners/")
+    return page
 
 
 def test_the_preview_follows_the_form_and_the_picked_partner(app, live_server, page):
