@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, inspect, select
 
 from crm import clock
 from crm.extensions import db
-from crm.models import Client, Interaction, Membership, Partner, PartnerTag, User
+from crm.models import Client, Interaction, Meeting, Membership, Partner, PartnerTag, User
 from crm.partners.identity import normalize_email, normalize_website, search_text
 
 SEED = 20260310
@@ -387,11 +387,49 @@ def load_demo(seed: int = SEED) -> DemoSummary:
     clients = _add_clients(now)
     personas = _personas(rng, users, clients, now)
     _insert(personas)
+    _add_meetings(rng, now)
     db.session.commit()
     return DemoSummary(
         users=len(users), clients=len(clients), partners=len(personas),
         interactions=sum(len(p.interactions) for p in personas),
     )
+
+
+def _add_meetings(rng: random.Random, now: datetime) -> None:
+    """Onboarding calls: booked for partners in onboarding, held with some active ones.
+
+    Rows only: the demo shows the calls without emailing anybody.
+    """
+    def partners_in(stage: str, count: int) -> list[Partner]:
+        found = db.session.scalars(select(Partner).where(
+            Partner.stage == stage, Partner.owner_id.is_not(None), Partner.email.is_not(None))
+            .order_by(Partner.id)).all()
+        return rng.sample(list(found), min(count, len(found)))
+
+    def call(partner: Partner, days: int, **values: Any) -> Meeting:
+        manager = db.session.get(User, partner.owner_id)
+        zone = ZoneInfo(manager.timezone)
+        local_day = (now.astimezone(zone) + timedelta(days=days)).date()
+        while local_day.weekday() >= 5:
+            local_day += timedelta(days=1)
+        start = datetime.combine(local_day, time(rng.choice((10, 11, 14, 15, 16))), tzinfo=zone)
+        return Meeting(
+            partner_id=partner.id, manager_id=manager.id, uid=f"demo-{partner.id}@rapport.demo",
+            sequence=0, title=f"Onboarding call: {partner.name}",
+            starts_at=start.astimezone(UTC), duration_minutes=rng.choice((30, 30, 45)),
+            timezone=manager.timezone, video_url=f"https://meet.example.com/{partner.id:05d}",
+            agenda="Tracking links, creatives, and a first promotion date.",
+            created_at=now - timedelta(days=5), updated_at=now - timedelta(days=5),
+            created_by_id=manager.id, **values)
+
+    meetings = [call(partner, rng.randint(1, 12), status="scheduled",
+                     partstat=rng.choice(("NEEDS-ACTION", "ACCEPTED", "ACCEPTED", "TENTATIVE")))
+                for partner in partners_in("onboarding", 12)]
+    meetings += [call(partner, -rng.randint(10, 60), status="held", partstat="ACCEPTED",
+                      outcome_notes="Walked through the dashboard and deep links; first "
+                                    "placement planned.")
+                 for partner in partners_in("active", 8)]
+    db.session.add_all(meetings)
 
 
 def _add_users(now: datetime) -> list[User]:

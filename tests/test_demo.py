@@ -13,6 +13,7 @@ from crm.models import (
     STAGES,
     Client,
     Interaction,
+    Meeting,
     Membership,
     Partner,
     PartnerTag,
@@ -88,6 +89,17 @@ def test_each_partners_last_interaction_is_its_latest_logged_one(runner):
     )
     for partner in db.session.scalars(select(Partner)):
         assert partner.last_interaction_at == latest.get(partner.id), partner.name
+
+
+def test_onboarding_partners_have_calls_booked_and_some_active_ones_had_one(runner, clock):
+    load(runner)
+
+    booked = db.session.scalars(select(Meeting).where(Meeting.status == "scheduled")).all()
+    held = db.session.scalars(select(Meeting).where(Meeting.status == "held")).all()
+    assert len(booked) >= 5 and len(held) >= 3
+    assert all(m.partner.stage == "onboarding" and m.starts_at > clock.now() for m in booked)
+    assert all(m.partner.stage == "active" and m.starts_at < clock.now() for m in held)
+    assert all(m.manager_id == m.partner.owner_id for m in booked + held)
 
 
 def test_membership_status_follows_the_partner_stage(runner):

@@ -135,6 +135,8 @@ def get_meeting(meeting_id: int):
 
 
 @blp.route("/meetings/<int:meeting_id>.ics", endpoint="meeting_ics", methods=["GET"])
+@blp.doc(responses={"200": {"description": "The VCALENDAR", "content": {
+    "text/calendar": {"schema": {"type": "string"}}}}})
 @blp.alt_response(404, response="NOT_FOUND")
 def get_meeting_ics(meeting_id: int):
     """The call as text/calendar, as it stands (a REQUEST, or a CANCEL once cancelled)."""
