@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from email.utils import getaddresses
 
+import pytest
 import vobject
 from icalendar import Calendar
 
@@ -172,3 +173,22 @@ def test_hostile_text_reaches_no_header_and_no_property(
     assert str(event["description"]).startswith("Line one\nEND:VEVENT\nBEGIN:VEVENT\néé")
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
     vobject.readOne(data.decode(), validate=True)
+
+
+@pytest.mark.parametrize(("picked", "instant", "partner_clock"), [
+    # 8 Mar 2026: Los Angeles moves to summer time; Berlin has not.
+    (datetime(2026, 3, 8, 18, 0), datetime(2026, 3, 8, 17, 0, tzinfo=UTC), "10:00"),
+    # 29 Mar 2026: Berlin moves to summer time.
+    (datetime(2026, 3, 29, 18, 0), datetime(2026, 3, 29, 16, 0, tzinfo=UTC), "09:00"),
+])
+def test_a_call_on_a_dst_change_day_arrives_at_the_right_instant(
+        app, clock, sink, workers, berlin_manager, la_partner, picked, instant, partner_clock):
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # booked the week before
+    schedule_call(berlin_manager, la_partner,
+                  starts_at=instant_from_local(picked, "Europe/Berlin"))
+    workers.drain()
+
+    [message] = received_for(sink, "jamie@trailnotes.com")
+    [event] = Calendar.from_ical(calendar_part(message).get_payload(decode=True)).walk("VEVENT")
+    assert event["dtstart"].dt == instant
+    assert f", {partner_clock} (America/Los_Angeles)" in message["Subject"]
