@@ -6,7 +6,7 @@ production runs: rows in PostgreSQL, ids on Redis, two `dramatiq outreach.worker
 (8 threads each) claiming, building, sending and recording every email. Pipeline time runs
 from the first enqueue to the moment the database shows all 10,000 rows sent.
 
-    .venv/bin/python bench/outbox_pipeline.py [--emails 10000]
+    .venv/bin/python bench/outbox_pipeline.py [--emails 10000]   # BENCH_THREADS=8 per worker
 """
 
 from __future__ import annotations

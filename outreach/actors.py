@@ -22,13 +22,11 @@ def _mailer():
 def send_emails(outbound_ids: list[int]) -> None:
     """Deliver outbox rows one after the other on this worker's connection.
 
-    Each row is claimed on its own, so a second delivery of the message (or a retry of it
+    Only queued rows are claimed, so a second delivery of the message (or a retry of it
     after a crash half-way) sends only what was not sent; a temporary failure schedules
     that one row again.
     """
-    mailer = _mailer()
-    for outbound_id in outbound_ids:
-        outcome = outbox.deliver(outbound_id, mailer)
+    for outbound_id, outcome in outbox.deliver(outbound_ids, _mailer()):
         if outcome.retry_in is not None:
             dispatch_emails([outbound_id], delay_ms=int(outcome.retry_in * 1000))
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import Client, Enrollment, Membership, Partner, Sequence, Suppression, User
+from crm.models import Client, Enrollment, Membership, Partner, Sequence, User
 from outreach.enrollments import enroll, sequence_for
+from outreach.suppressions import is_suppressed
 
 
 def on_membership_approved(membership: Membership, actor: User | None) -> Enrollment | None:
@@ -32,7 +33,7 @@ def on_stage_changed(partner: Partner, old: str, new: str, actor: User | None) -
 
 
 def _welcome(partner: Partner, client: Client | None, actor: User | None) -> Enrollment | None:
-    if partner.stage == "churned" or not partner.email_key or _is_suppressed(partner.email_key):
+    if partner.stage == "churned" or not partner.email_key or is_suppressed(partner.email_key):
         return None
     sequence = sequence_for(client)
     if not sequence.steps or _was_enrolled(partner, sequence):
@@ -57,10 +58,4 @@ def _has_active(partner: Partner) -> bool:
 def _was_enrolled(partner: Partner, sequence: Sequence) -> bool:
     return db.session.scalar(select(Enrollment.id).where(
         Enrollment.partner_id == partner.id, Enrollment.sequence_id == sequence.id).limit(1)
-    ) is not None
-
-
-def _is_suppressed(email_key: str) -> bool:
-    return db.session.scalar(
-        select(Suppression.id).where(Suppression.email_key == email_key)
     ) is not None

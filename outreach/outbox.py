@@ -62,31 +62,27 @@ def backoff(attempt: int, base: float = 30.0, cap: float = 3600.0) -> float:
     return random.uniform(base / 2, min(cap, base * 2 ** (attempt - 1)))
 
 
-def claim(outbound_id: int, now: datetime, lease: timedelta) -> Row | None:
-    """queued → sending for this worker, if nobody else has it and it is due; the row or None.
+def claim(outbound_ids: list[int], now: datetime, lease: timedelta) -> list[Row]:
+    """queued → sending for this worker, for the rows nobody else has and that are due.
 
-    One statement claims and reads (UPDATE … RETURNING), and the claim is committed before
-    any network I/O, so no transaction stays open while the SMTP server thinks.
+    One statement claims and reads (UPDATE … RETURNING) a whole chunk, and the claim is
+    committed before any network I/O, so no transaction stays open while the SMTP server
+    thinks. The rows come back in the order asked for.
     """
     table = OutboundEmail.__table__
-    row = db.session.execute(
+    rows = db.session.execute(
         table.update()
         .where(
-            table.c.id == outbound_id,
+            table.c.id.in_(outbound_ids),
             table.c.status == "queued",
             or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
         )
         .values(status="sending", attempts=table.c.attempts + 1, claimed_until=now + lease)
         .returning(*table.c)
-    ).first()
+    ).all()
     db.session.commit()
-    return row
-
-
-def is_suppressed(address: str) -> bool:
-    return db.session.scalar(
-        select(Suppression.id).where(Suppression.email_key == address.lower())
-    ) is not None
+    order = {outbound_id: n for n, outbound_id in enumerate(outbound_ids)}
+    return sorted(rows, key=lambda row: order[row.id])
 
 
 def envelope_of(row) -> Envelope:
@@ -100,30 +96,51 @@ def envelope_of(row) -> Envelope:
     )
 
 
-def _still_wanted(row: Row) -> str | None:
-    """Why this email must not go out any more, or None (one query for both reasons)."""
-    suppressed = select(Suppression.id).where(
-        Suppression.email_key == row.to_address.lower()).exists()
-    stopped = select(Enrollment.stop_reason).where(
-        Enrollment.id == row.enrollment_id, Enrollment.status == "stopped").scalar_subquery()
-    is_suppressed_now, stop_reason = db.session.execute(select(suppressed, stopped)).one()
-    if is_suppressed_now:
-        return "address is suppressed"
-    if stop_reason is not None:
-        return f"sequence stopped ({stop_reason})"
-    return None
+def _unwanted(rows: list[Row]) -> dict[int, str]:
+    """Why some of these emails must not go out any more (suppressed, sequence stopped)."""
+    addresses = {row.to_address.lower() for row in rows}
+    suppressed = set(db.session.scalars(
+        select(Suppression.email_key).where(Suppression.email_key.in_(addresses))))
+    enrollment_ids = {row.enrollment_id for row in rows if row.enrollment_id is not None}
+    stopped = {row.id: row.stop_reason for row in db.session.execute(
+        select(Enrollment.id, Enrollment.stop_reason).where(
+            Enrollment.id.in_(enrollment_ids), Enrollment.status == "stopped"))
+    } if enrollment_ids else {}
+    reasons = {}
+    for row in rows:
+        if row.to_address.lower() in suppressed:
+            reasons[row.id] = "address is suppressed"
+        elif row.enrollment_id in stopped:
+            reasons[row.id] = f"sequence stopped ({stopped[row.enrollment_id]})"
+    return reasons
 
 
-def deliver(outbound_id: int, mailer: Mailer) -> Outcome:
-    """Claim the row, send it, record the result; a no-op for a row someone else has."""
+def deliver(outbound_ids: list[int], mailer: Mailer) -> list[tuple[int, Outcome]]:
+    """Claim the rows, send each, record each result as soon as it is known.
+
+    Rows someone else has are skipped. Each result is committed before the next email is
+    sent, so the duplicate window stays one email wide. Rows still unsent when the lease is
+    nearly over are handed back (queued, retry at once) rather than risk the scheduler
+    re-queueing an email this worker is about to send.
+    """
     now = clock.now()
     lease = timedelta(seconds=current_app.config["RAPPORT_SEND_LEASE_SECONDS"])
-    row = claim(outbound_id, now, lease)
-    if row is None:
-        return Outcome("not-claimed")
-    reason = _still_wanted(row)
-    if reason:
-        return _finish(row, "cancelled", reason)
+    rows = claim(list(outbound_ids), now, lease)
+    unwanted = _unwanted(rows) if rows else {}
+    # Time for one more send (connect + SMTP timeout) must remain inside the lease.
+    last_start = now + lease * 0.5
+    outcomes = []
+    for row in rows:
+        if row.id in unwanted:
+            outcomes.append((row.id, _finish(row, "cancelled", unwanted[row.id])))
+        elif clock.now() > last_start:
+            outcomes.append((row.id, _hand_back(row)))
+        else:
+            outcomes.append((row.id, _send(row, mailer)))
+    return outcomes
+
+
+def _send(row: Row, mailer: Mailer) -> Outcome:
     try:
         mailer.send(build_message(envelope_of(row)))
     except TemporaryFailure as failure:
@@ -131,6 +148,12 @@ def deliver(outbound_id: int, mailer: Mailer) -> Outcome:
     except PermanentFailure as failure:
         return _bounce(row, failure)
     return _finish(row, "sent")
+
+
+def _hand_back(row: Row) -> Outcome:
+    _set(row, status="queued", claimed_until=None, attempts=row.attempts - 1)
+    db.session.commit()
+    return Outcome("queued", retry_in=0.0)
 
 
 def _set(row: Row, **values) -> None:

@@ -15,6 +15,12 @@ STOP_REASON = {"unsubscribed": "unsubscribe", "hard_bounce": "bounce",
                "complaint": "unsubscribe", "manual": "manual"}
 
 
+def is_suppressed(address: str) -> bool:
+    return db.session.scalar(
+        select(Suppression.id).where(Suppression.email_key == address.strip().lower())
+    ) is not None
+
+
 def suppress(address: str, reason: str, detail: str = "", commit: bool = True) -> bool:
     """Suppress an address (idempotent); True when it was not suppressed before."""
     key = address.strip().lower()
