@@ -30,14 +30,6 @@ GENERIC_MAILBOXES = frozenset({
     "business", "enquiries", "inquiries", "noreply", "no-reply", "webmaster", "collab",
     "collabs", "collaborations",
 })
-# Path sections on shared platforms that name nobody: crm.partners.identity keys a platform
-# URL by its first path segment only, so linkedin.com/in/ann and linkedin.com/in/bob both get
-# "linkedin.com/in". Imported as is, a LinkedIn export would merge into one partner, so such
-# keys are dropped (the website is kept; the row just is not matched by it).
-PLATFORM_SECTIONS = frozenset({
-    "in", "company", "pub", "school", "channel", "c", "user", "u", "r", "groups", "pages",
-    "shop", "stores", "people", "profile", "hashtag", "watch", "playlist", "p",
-})
 # What people type in a "Source" column, mapped onto Rapport's sources.
 SOURCE_ALIASES = {
     "google": "search", "seo": "search", "searchengine": "search",
@@ -128,11 +120,6 @@ def _partner_data(raw: Mapping[str, str]) -> dict[str, Any]:
     return data
 
 
-def _names_nobody(key: str | None) -> bool:
-    _, _, section = (key or "").partition("/")
-    return bool(section) and section in PLATFORM_SECTIONS
-
-
 def prepare_row(raw: Mapping[str, str], owners: Owners) -> dict[str, Any]:
     """Checked partner fields for one row, or InvalidInput with a reason per field."""
     data = _partner_data(raw)
@@ -153,8 +140,6 @@ def prepare_row(raw: Mapping[str, str], owners: Owners) -> dict[str, Any]:
         errors["name"] = "is required: the row has no name, company, email or website"
     if errors:
         raise InvalidInput("The row is not valid.", dict(sorted(errors.items())))
-    if _names_nobody(cleaned.get("website_domain")):
-        cleaned["website_domain"] = None
     source = source_for(raw.get("source", ""))
     if source is not None:  # otherwise the import's own source applies
         cleaned["source"] = source

@@ -20,6 +20,14 @@ SHARED_PLATFORMS = frozenset(
 )
 
 
+# First path segments on those hosts that are a section, not an account: the account is the
+# next segment (linkedin.com/in/alice, youtube.com/channel/UC…, reddit.com/r/deals).
+PLATFORM_SECTIONS = frozenset({
+    "in", "company", "pub", "school", "channel", "c", "user", "u", "r", "groups", "pages",
+    "shop", "stores", "people", "profile", "hashtag", "watch", "playlist", "p",
+})
+
+
 class InvalidEmail(ValueError):
     """The text is not a usable email address."""
 
@@ -62,9 +70,21 @@ def normalize_website(text: str) -> tuple[str, str | None]:
         raise InvalidWebsite(f"{host!r} has no registrable domain")
     domain = f"{extracted.domain}.{extracted.suffix}"
     if domain in SHARED_PLATFORMS:
-        handle = parts.path.strip("/").split("/")[0].lower()
-        return url, f"{domain}/{handle}" if handle else None
+        subdomain = extracted.subdomain
+        if subdomain not in ("", "www", "m"):  # alice.substack.com: the account is the host
+            return url, f"{subdomain}.{domain}"
+        return url, _account_key(domain, parts.path)
     return url, domain
+
+
+def _account_key(domain: str, path: str) -> str | None:
+    """domain/handle, or domain/section/handle; None when the URL names no account."""
+    segments = [s for s in path.lower().split("/") if s][:2]
+    if not segments:
+        return None
+    if segments[0] in PLATFORM_SECTIONS:
+        return f"{domain}/{segments[0]}/{segments[1]}" if len(segments) == 2 else None
+    return f"{domain}/{segments[0]}"
 
 
 def search_text(*parts: str | None) -> str:

@@ -191,11 +191,13 @@ def test_duplicate_by_website_domain_merges_into_that_partner(tmp_path):
 def test_linkedin_profiles_are_not_merged_by_their_shared_url_prefix(tmp_path):
     path = write_csv(tmp_path, "First Name,Last Name,URL,Email Address\n"
                                "Ann,Lee,https://www.linkedin.com/in/annlee,\n"
-                               "Bob,Kim,https://www.linkedin.com/in/bobkim,\n")
+                               "Bob,Kim,https://www.linkedin.com/in/bobkim,\n"
+                               "Ann,L.,linkedin.com/in/AnnLee/,\n")
 
     report = run_import(path, options(path))
 
-    assert report.counts["new"] == 2
+    # Two people; the third row is Ann's profile again.
+    assert (report.counts["new"], report.counts["merged"]) == (2, 1)
     websites = db.session.scalars(select(Partner.website).order_by(Partner.id)).all()
     assert websites == ["https://www.linkedin.com/in/annlee", "https://www.linkedin.com/in/bobkim"]
 

@@ -1,0 +1,44 @@
+"""Dedupe keys: a website is its registrable domain, except on shared platforms, where it is
+the account on that platform."""
+
+import pytest
+
+from crm.errors import Conflict
+from crm.partners import service
+from crm.partners.identity import normalize_website
+
+
+@pytest.mark.parametrize(("url", "key"), [
+    ("https://www.TrailNotes.com/blog/", "trailnotes.com"),
+    ("shop.trailnotes.co.uk", "trailnotes.co.uk"),
+    ("https://www.youtube.com/@Alice", "youtube.com/@alice"),
+    ("https://m.youtube.com/@alice?feature=share", "youtube.com/@alice"),
+    ("https://youtube.com/channel/UC123/videos", "youtube.com/channel/uc123"),
+    ("https://youtube.com/c/alice", "youtube.com/c/alice"),
+    ("https://www.linkedin.com/in/alice/", "linkedin.com/in/alice"),
+    ("https://linkedin.com/company/acme", "linkedin.com/company/acme"),
+    ("https://facebook.com/groups/deals", "facebook.com/groups/deals"),
+    ("https://reddit.com/r/frugal", "reddit.com/r/frugal"),
+    ("https://amazon.com/shop/alice", "amazon.com/shop/alice"),
+    ("https://instagram.com/alice", "instagram.com/alice"),
+    ("https://alice.substack.com", "alice.substack.com"),
+    ("https://mia.medium.com", "mia.medium.com"),
+    ("https://alice.github.io/blog", "alice.github.io"),
+    # Naming no account: no key, so nothing is merged by it.
+    ("https://youtube.com", None),
+    ("https://www.linkedin.com/in/", None),
+    ("https://youtube.com/watch?v=abc", None),
+])
+def test_keys(url, key):
+    assert normalize_website(url)[1] == key
+
+
+def test_two_people_on_one_platform_are_two_partners(app, manager):
+    service.create_partner({"name": "Alice", "website": "linkedin.com/in/alice"}, manager)
+    service.create_partner({"name": "Bob", "website": "linkedin.com/in/bob"}, manager)
+
+    with pytest.raises(Conflict) as error:
+        service.create_partner({"name": "Alice again",
+                                "website": "https://www.linkedin.com/in/Alice/"}, manager)
+
+    assert set(error.value.fields) == {"website"}
