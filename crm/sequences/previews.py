@@ -76,10 +76,8 @@ def step_previews(sequence: Sequence) -> dict[int, StepPreview]:
     previews = {}
     for step in sequence.steps:
         try:
-            subject = templates_check.guarded(
-                lambda s=step: email_templates.render(s.subject, context, html=False))
-            html = templates_check.guarded(
-                lambda s=step: email_templates.render(s.html_body, context, html=True))
+            subject = email_templates.render(step.subject, context, html=False)
+            html = email_templates.render(step.html_body, context, html=True)
         except TemplateProblem as problem:
             previews[step.id] = StepPreview(step.subject, "", str(problem))
             continue

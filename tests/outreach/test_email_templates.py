@@ -48,3 +48,41 @@ def test_an_unknown_attribute_is_reported_with_its_line():
 def test_reaching_python_internals_is_refused(attack):
     with pytest.raises(TemplateProblem):
         check(attack)
+
+
+HOSTILE_TEMPLATES = [
+    ("{{ partner.name * 100000000 }}", "longer than 10,000"),
+    ("{{ 'x' * 10**9 }}", "longer than 10,000"),
+    ("{{ 2 ** 100000 }}", "exponent 100000 is too large"),
+    ("{% for i in range(10**9) %}{% endfor %}", "range() go past 10,000"),
+    ("{% for i in range(5000) %}{% for j in range(5000) %}{% endfor %}{% endfor %}",
+     "range() go past 10,000"),
+    ("{% for i in range(9000) %}{{ partner.name * 800 }}{% endfor %}",
+     "longer than 200,000 characters"),
+    ("{{ 1 / 0 }}", "division by zero"),
+    ("{{ partner.name + 1 }}", "can only concatenate"),
+    ("{{ partner.name | nosuchfilter }}", "No filter named 'nosuchfilter'"),
+]
+
+
+@pytest.mark.parametrize(("source", "message"), HOSTILE_TEMPLATES)
+def test_hostile_templates_are_refused_quickly_with_a_reason(source, message):
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(TemplateProblem) as problem:
+        check(source)
+
+    assert message in str(problem.value)
+    # The output cap is about the whole email, not a line.
+    assert problem.value.line == (None if "200,000" in message else 1)
+    assert time.perf_counter() - started < 2
+
+
+def test_a_python_error_from_real_data_is_a_template_problem_at_render_time():
+    # Passes the save-time check (the sample name is long enough), fails on a short name.
+    source = "{{ partner.name[8] }}"
+    check(source)
+
+    with pytest.raises(TemplateProblem):
+        render(source, {**SAMPLE_CONTEXT, "partner": {**SAMPLE_CONTEXT["partner"], "name": "Al"}})
