@@ -39,7 +39,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "website": "https://trailnotes.example.com", "email": "jamie@trailnotes.example.com",
     },
     "manager": {"name": "Mia Manager", "first_name": "Mia", "email": "mia@agency.example.com"},
-    "client": {"name": "Summit Outdoor", "website": "https://summit.example.com"},
+    "client": {"name": "Summit Outdoor", "program": "the Summit Outdoor partner program",
+               "website": "https://summit.example.com"},
     "unsubscribe_url": "https://rapport.example.com/u/token",
 }
 

@@ -21,6 +21,15 @@ def first_name(name: str) -> str:
     return (name or "").strip().split(" ")[0] if name and name.strip() else "there"
 
 
+def client_context(client: Any | None) -> dict[str, str]:
+    """`program` reads right with or without a client ("the Summit Outdoor partner program",
+    "our partner program"); `name` is empty without one."""
+    if client is None:
+        return {"name": "", "program": "our partner program", "website": ""}
+    return {"name": client.name, "program": f"the {client.name} partner program",
+            "website": client.website or ""}
+
+
 def context_for(partner: Any, manager: Any | None, client: Any | None,
                 unsubscribe_url: str) -> dict[str, Any]:
     """Plain strings only: templates never see ORM objects."""
@@ -35,8 +44,7 @@ def context_for(partner: Any, manager: Any | None, client: Any | None,
             "first_name": first_name(manager.name) if manager else "the partnerships team",
             "email": manager.email if manager else "",
         },
-        "client": {"name": client.name if client else "our",
-                   "website": client.website if client else ""},
+        "client": client_context(client),
         "unsubscribe_url": unsubscribe_url,
     }
 

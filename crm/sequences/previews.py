@@ -15,7 +15,7 @@ from crm.sequences import templates_check
 from outreach import email_templates
 from outreach.email_templates import SAMPLE_CONTEXT, TemplateProblem
 from outreach.messages import text_from_html
-from outreach.personalize import Rendered, context_for
+from outreach.personalize import Rendered, client_context, context_for
 
 # Preview links must not work: a click in the preview must not unsubscribe the partner.
 PREVIEW_UNSUBSCRIBE_PATH = "/unsubscribe/preview"
@@ -66,8 +66,7 @@ def sample_context(sequence: Sequence) -> dict[str, Any]:
     """The sample partner and manager, with the sequence's own client when it has one."""
     if sequence.client is None:
         return SAMPLE_CONTEXT
-    client = {"name": sequence.client.name, "website": sequence.client.website}
-    return {**SAMPLE_CONTEXT, "client": client}
+    return {**SAMPLE_CONTEXT, "client": client_context(sequence.client)}
 
 
 def step_previews(sequence: Sequence) -> dict[int, StepPreview]:
