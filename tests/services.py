@@ -28,6 +28,19 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _wait_for_port(port: int, process: subprocess.Popen, name: str, seconds: float) -> None:
+    """Return once the server listens on the loopback port; kill it and give up otherwise."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    unavailable(f"{name} did not start within {seconds:g} s")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -105,16 +118,8 @@ def start_redis() -> Redis:
          "--appendonly", "no", "--dir", str(directory)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return Redis(f"redis://127.0.0.1:{port}/0", process, directory)
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    unavailable("redis-server did not start within 10 s")
-    raise AssertionError("unreachable")
+    _wait_for_port(port, process, "redis-server", 10)
+    return Redis(f"redis://127.0.0.1:{port}/0", process, directory)
 
 
 @dataclass
@@ -144,13 +149,5 @@ def start_radicale() -> Radicale:
          "--storage-filesystem-folder", str(directory / "collections")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return Radicale(f"http://127.0.0.1:{port}", process, directory)
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    unavailable("radicale did not start within 20 s")
-    raise AssertionError("unreachable")
+    _wait_for_port(port, process, "radicale", 20)
+    return Radicale(f"http://127.0.0.1:{port}", process, directory)

@@ -43,11 +43,8 @@ def new(partner_id: int):
     form = MeetingForm()
     if form.validate_on_submit():
         try:
-            meeting = meetings.schedule(
-                partner, manager=current_user, starts_at=form.starts_at_utc(current_user.timezone),
-                duration_minutes=form.duration(), location=form.location.data or "",
-                video_url=form.video_url.data or "", agenda=form.agenda.data or "",
-                actor=current_user)
+            meeting = meetings.schedule(partner, manager=current_user, actor=current_user,
+                                        **_when_and_where(form))
         except DomainError as error:
             apply_domain_error(form, error)
         else:
@@ -71,11 +68,7 @@ def reschedule(meeting_id: int):
     form = MeetingForm()
     if form.validate_on_submit():
         try:
-            meetings.reschedule(
-                meeting, starts_at=form.starts_at_utc(current_user.timezone),
-                duration_minutes=form.duration(), location=form.location.data or "",
-                video_url=form.video_url.data or "", agenda=form.agenda.data or "",
-                actor=current_user)
+            meetings.reschedule(meeting, actor=current_user, **_when_and_where(form))
         except DomainError as error:
             apply_domain_error(form, error)
         else:
@@ -152,6 +145,13 @@ def feed(token: str):
     response = Response(meetings.feed_for(user), mimetype="text/calendar")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+def _when_and_where(form: MeetingForm) -> dict[str, Any]:
+    """The form's values as the meetings service takes them (the time on the manager's clock)."""
+    return {"starts_at": form.starts_at_utc(current_user.timezone),
+            "duration_minutes": form.duration(), "location": form.location.data or "",
+            "video_url": form.video_url.data or "", "agenda": form.agenda.data or ""}
 
 
 def _detail_page(meeting: Meeting, *, reschedule_form: MeetingForm | None = None,
