@@ -132,7 +132,8 @@ def run(url: str, instance: Path, profile: bool = False) -> None:
             profiler.disable()
         elapsed = time.perf_counter() - started
         if profiler:
-            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(45)
+            order = os.environ.get("BENCH_SORT", "cumulative")  # or tottime
+            pstats.Stats(profiler).sort_stats(order).print_stats(45)
         rows = db.session.scalar(select(func.count(OutboundEmail.id)))
         print(f"{db.engine.dialect.name:10} enrollments={total:,} due={DUE:,} queued={queued:,} "
               f"outbox_rows={rows:,} tick={elapsed:.2f}s (seeded in {seeded:.0f}s)")
