@@ -38,13 +38,14 @@ def _database_url(value: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _positive_int(name: str, value: str) -> int:
+def _positive_int(name: str, value: str, zero: bool = False) -> int:
     try:
         number = int(value)
     except ValueError:
         raise ConfigError(f"{PREFIX}{name}: expected a whole number, got {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"{PREFIX}{name}: must be positive, got {number}")
+    if number < 0 or (number == 0 and not zero):
+        raise ConfigError(f"{PREFIX}{name}: must be {'0 or more' if zero else 'positive'}, "
+                          f"got {number}")
     return number
 
 
@@ -91,6 +92,7 @@ PARSERS: dict[str, Any] = {
     "TICK_SECONDS": lambda v: _positive_int("TICK_SECONDS", v),
     "INBOUND_ADDRESS": lambda v: _address("INBOUND_ADDRESS", v),
     "MEETING_REMINDER_HOURS": lambda v: _positive_int("MEETING_REMINDER_HOURS", v),
+    "FOLLOWUP_SCAN_MINUTES": lambda v: _positive_int("FOLLOWUP_SCAN_MINUTES", v, zero=True),
 }
 
 
@@ -117,6 +119,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # None: the address of MAIL_FROM, where replies already arrive.
         "INBOUND_ADDRESS": None,
         "MEETING_REMINDER_HOURS": 24,
+        # How often the scheduler has the follow-up scan run; 0: only `rapport followups scan`.
+        "FOLLOWUP_SCAN_MINUTES": 60,
     }
 
 

@@ -31,6 +31,13 @@ def send_emails(outbound_ids: list[int]) -> None:
             dispatch_emails([outbound_id], delay_ms=int(outcome.retry_in * 1000))
 
 
+def scan_followups() -> None:
+    """Run the follow-up rules once (skipped if another scan holds the lease)."""
+    from outreach.followups import scan
+
+    scan()
+
+
 def declare(broker: Broker) -> dict[str, dramatiq.Actor]:
     """Declare the actors on this broker and remember them on the app."""
     actors = {
@@ -38,6 +45,11 @@ def declare(broker: Broker) -> dict[str, dramatiq.Actor]:
         "send_emails": dramatiq.actor(
             send_emails, broker=broker, actor_name="send_emails", queue_name="outbox",
             max_retries=3, min_backoff=1000, time_limit=900_000,
+        ),
+        # No retries: the next interval scans again anyway.
+        "scan_followups": dramatiq.actor(
+            scan_followups, broker=broker, actor_name="scan_followups", queue_name="followups",
+            max_retries=0, time_limit=900_000,
         ),
     }
     return actors

@@ -10,41 +10,22 @@ double the work: the tick runs under a lease row, and the outbox's unique
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import update
+from flask import current_app
 
 from crm import clock
 from crm.extensions import db
-from crm.models import Lease
 from outreach import outbox
 from outreach.due_steps import queue_due_steps
+from outreach.leases import take_lease
 from outreach.reminders import queue_due_reminders
 
 log = logging.getLogger(__name__)
 BATCH = 1000
 LEASE_NAME = "scheduler"
-HOLDER = f"{socket.gethostname()}:{os.getpid()}"
-
-
-def take_lease(now: datetime, seconds: int, holder: str = HOLDER) -> bool:
-    """Hold the scheduler lease until now + seconds, if it is free, expired or ours."""
-    if db.session.get(Lease, LEASE_NAME) is None:
-        db.session.add(Lease(name=LEASE_NAME, holder="", expires_at=now))
-        try:
-            db.session.commit()
-        except Exception:  # another scheduler created it first; the UPDATE below decides
-            db.session.rollback()
-    taken = db.session.execute(
-        update(Lease)
-        .where(Lease.name == LEASE_NAME, (Lease.expires_at <= now) | (Lease.holder == holder))
-        .values(holder=holder, expires_at=now + timedelta(seconds=seconds))
-    ).rowcount == 1
-    db.session.commit()
-    return taken
+SCAN_DUE_LEASE = "followup-scan-due"
 
 
 def tick(now: datetime | None = None, dispatch: Callable[[list[int]], None] | None = None) -> int:
@@ -66,14 +47,26 @@ def tick(now: datetime | None = None, dispatch: Callable[[list[int]], None] | No
     reminders = queue_due_reminders(now)
     dispatch(reminders)
     dispatch(outbox.stalled(now))
+    _start_followup_scan(now)
     return queued + len(reminders)
+
+
+def _start_followup_scan(now: datetime) -> None:
+    """Hand the follow-up scan to a worker once per RAPPORT_FOLLOWUP_SCAN_MINUTES.
+
+    The marker is a lease no holder can renew (each attempt is a new holder), so with any
+    number of schedulers the scan is enqueued once per interval.
+    """
+    minutes = current_app.config["RAPPORT_FOLLOWUP_SCAN_MINUTES"]
+    if minutes and take_lease(SCAN_DUE_LEASE, now, minutes * 60, holder=f"tick@{now.isoformat()}"):
+        current_app.extensions["rapport.actors"]["scan_followups"].send()
 
 
 def run_forever(interval: float, stop_event) -> None:
     """Tick every `interval` seconds under the lease until `stop_event` is set."""
     while not stop_event.is_set():
         try:
-            if take_lease(clock.now(), int(interval * 4)):
+            if take_lease(LEASE_NAME, clock.now(), int(interval * 4)):
                 tick()
         except Exception:  # a tick failure must not kill the loop; the next tick retries
             log.exception("scheduler tick failed")

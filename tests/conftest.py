@@ -77,6 +77,8 @@ def _make_app(url: str, instance_path, **extra) -> Flask:
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            # Scans run when a test asks for one, not from every tick.
+            "FOLLOWUP_SCAN_MINUTES": 0,
             **extra,
         }
     )

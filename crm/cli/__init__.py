@@ -14,7 +14,7 @@ from crm import config
 
 def init_app(app: Flask) -> None:
     """Attach Rapport's commands to app.cli (db comes from Flask-Migrate)."""
-    from crm.cli import demo, imports, inbound, outreach, serve, users
+    from crm.cli import demo, followups, imports, inbound, outreach, serve, users
 
     app.cli.add_command(users.user_group)
     app.cli.add_command(users.token_group)
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(imports.import_partners_command)
     app.cli.add_command(inbound.inbound_command)
     app.cli.add_command(outreach.scheduler_command)
+    app.cli.add_command(followups.followups_group)
 
 
 def _create_app() -> Flask:

@@ -9,7 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from outreach.scheduler import run_forever, take_lease, tick
+from outreach.leases import take_lease
+from outreach.scheduler import LEASE_NAME, run_forever, tick
 
 
 @click.command("scheduler")
@@ -21,7 +22,7 @@ def scheduler_command(once: bool) -> None:
     if once:
         from crm import clock
 
-        if not take_lease(clock.now(), interval * 4):
+        if not take_lease(LEASE_NAME, clock.now(), interval * 4):
             click.echo("Another scheduler holds the lease; nothing done.")
             return
         click.echo(f"Queued {tick()} email(s).")

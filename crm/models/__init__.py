@@ -2,6 +2,7 @@
 
 from crm.models.base import Base, UTCDateTime
 from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
+from crm.models.followups import FOLLOWUP_STATUSES, FollowUp, FollowUpRule
 from crm.models.meetings import MEETING_STATUSES, PARTSTATS, Meeting
 from crm.models.outreach import (
     ENROLLMENT_STATUSES,
@@ -44,6 +45,9 @@ __all__ = [
     "Interaction",
     "Partner",
     "PartnerTag",
+    "FOLLOWUP_STATUSES",
+    "FollowUp",
+    "FollowUpRule",
     "MEETING_STATUSES",
     "PARTSTATS",
     "Meeting",

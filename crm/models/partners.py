@@ -64,6 +64,8 @@ class Partner(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the partner entered their current stage (None: at creation, before this was kept).
+    stage_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     owner: Mapped[User | None] = relationship()
     tags: Mapped[list[PartnerTag]] = relationship(

@@ -18,6 +18,7 @@ from crm.extensions import db
 from crm.models import DIRECTIONS, LOGGABLE_KINDS, Interaction, Partner, PartnerTag, User
 from crm.partners.fields import clean_partner_fields
 from crm.partners.identity import search_text
+from outreach.followups import resolve_on_interaction
 
 SUMMARY_LIMIT = 300
 
@@ -105,6 +106,8 @@ def update_partner(partner: Partner, data: Mapping[str, Any], actor: User | None
         return partner
     _apply(partner, cleaned)
     partner.updated_at = clock.now()
+    if "stage" in changed:
+        partner.stage_changed_at = partner.updated_at
     db.session.flush()
     _record_changes(partner, changed, old_stage, old_owner, actor)
     if "stage" in changed:
@@ -198,5 +201,7 @@ def log_interaction(
     db.session.add(interaction)
     if partner.last_interaction_at is None or interaction.occurred_at > partner.last_interaction_at:
         partner.last_interaction_at = interaction.occurred_at
+    # Never tell a manager to call someone they called an hour ago: not at the next scan, now.
+    resolve_on_interaction(partner.id, now)
     db.session.commit()
     return interaction
