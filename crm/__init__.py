@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from crm.api import init_app as init_api
     from crm.auth.views import bp as auth_bp
     from crm.clients.views import bp as clients_bp
+    from crm.followups.views import bp as followups_bp
     from crm.imports.views import bp as imports_bp
     from crm.meetings.views import bp as meetings_bp
     from crm.meetings.views import feed_bp as calendar_feed_bp
@@ -79,5 +80,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outbox_bp)
     app.register_blueprint(unsubscribe_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(followups_bp)
     app.register_blueprint(calendar_feed_bp)
     init_api(app)
