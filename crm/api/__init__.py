@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     from crm.api import (
         clients,
         enrollments,
+        followups,
         inbound,
         interactions,
         meetings,
@@ -46,5 +47,5 @@ def init_app(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )
     for blueprint in (partners.blp, interactions.blp, clients.blp, inbound.blp, sequences.blp,
-                      enrollments.blp, outbox.blp, meetings.blp):
+                      enrollments.blp, outbox.blp, meetings.blp, followups.blp):
         api.register_blueprint(blueprint)
