@@ -21,6 +21,7 @@ from crm import clock
 from crm.extensions import db
 from crm.models import Client, Interaction, Meeting, Membership, Partner, PartnerTag, User
 from crm.partners.identity import normalize_email, normalize_website, search_text
+from outreach.followups import scan
 
 SEED = 20260310
 PARTNER_COUNT = 300
@@ -389,6 +390,7 @@ def load_demo(seed: int = SEED) -> DemoSummary:
     _insert(personas)
     _add_meetings(rng, now)
     db.session.commit()
+    scan(now)  # so each manager's follow-up queue shows what the rules see in the demo
     return DemoSummary(
         users=len(users), clients=len(clients), partners=len(personas),
         interactions=sum(len(p.interactions) for p in personas),

@@ -148,3 +148,14 @@ def test_demo_is_not_loaded_into_a_database_with_other_data(runner):
     assert LOGIN_LINE.findall(output) == []
     assert count(Partner) == 1
     assert count(User) == 0
+
+
+def test_each_manager_has_follow_ups_waiting(runner):
+    from crm.models import FollowUp
+
+    load(runner)
+
+    owners = db.session.scalars(select(Partner.owner_id).join(
+        FollowUp, FollowUp.partner_id == Partner.id).where(FollowUp.status == "open")
+        .distinct()).all()
+    assert len(owners) == 3
