@@ -189,9 +189,10 @@ def _apply(rule: Rule, now: datetime, params: dict[str, Any], enabled: bool) -> 
         literal("open"), literal(now, FollowUp.due_at.type), literal(now, FollowUp.created_at.type),
         literal(""),
     ).where(~exists().where(FollowUp.partner_id == matches.c.partner_id, unresolved))
-    raised = db.session.execute(insert(FollowUp).from_select(
+    # Counted from RETURNING: psycopg reports no rowcount for INSERT … SELECT.
+    raised = len(db.session.execute(insert(FollowUp).from_select(
         ["partner_id", "rule", "reason", "weight", "status", "due_at", "created_at",
-         "resolution"], missing)).rowcount
+         "resolution"], missing).returning(FollowUp.id)).all())
     return raised, cleared
 
 

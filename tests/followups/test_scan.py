@@ -54,9 +54,10 @@ def test_stale_flags_at_the_per_stage_threshold_and_not_before(app):
 def test_repeated_scans_do_not_duplicate_flags(app):
     partner = quiet("active", 40)
 
-    followups.scan(NOW)
-    followups.scan(NOW + timedelta(hours=1))
+    first = followups.scan(NOW)
+    second = followups.scan(NOW + timedelta(hours=1))
 
+    assert (first.raised["stale"], second.raised["stale"]) == (1, 0)
     assert flags("stale") == [(partner.id, "stale", "open")]
 
 
