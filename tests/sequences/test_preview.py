@@ -78,12 +78,28 @@ def test_a_template_error_shows_the_field_and_line_instead_of_a_500(logged_in):
     assert "<iframe" not in page
 
 
-@pytest.mark.parametrize("body", ["{{ 1 / 0 }}", "{{ partner.name | nope }}",
-                                  "{% for %}", "{{ partner.__init__ }}"])
+@pytest.mark.parametrize("body", [
+    "{{ 1 / 0 }}", "{{ partner.name | nope }}", "{% for %}", "{{ partner.__init__ }}",
+    "{{ 'x' * 10**9 }}", "{{ 2 ** 100000 }}", "{{ 'x' | center(10**9) }}",
+    "{% for a in 'x' * 9000 %}{% for b in 'x' * 9000 %}{% endfor %}{% endfor %}",
+    "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+])
 def test_broken_templates_never_break_the_preview(logged_in, body):
     page = preview(logged_in, service.default_sequence(), make_partner(), html_body=body)
 
     assert "line 1: " in page
+    assert "<iframe" not in page
+
+
+def test_a_template_that_fails_only_for_this_partner_shows_why(logged_in):
+    # The sample partner's name is long enough for [8]; this partner's is not.
+    body = "<p>Hi</p>\n<p>{{ partner.name[8] }}</p>"
+
+    page = preview(logged_in, service.default_sequence(), make_partner(name="Al"),
+                   html_body=body)
+
+    assert "line 2: str object has no element 8" in page
+    assert "<iframe" not in page
 
 
 def test_without_a_partner_the_sample_partner_is_used(logged_in):

@@ -142,8 +142,18 @@ def test_every_failing_field_is_reported_at_once(app):
 
 @pytest.mark.parametrize(("source", "expected"), [
     ("x\n{{ partner.name | shout }}", "line 2: No filter named 'shout'."),
+    ("x\ny\n{% if partner is shouting %}{% endif %}", "line 3: No test named 'shouting' found."),
     ("{{ partner.__class__ }}", "line 1: not allowed: "),
-    ("{{ range(10**9) | list }}", "line 1: not allowed: loops over range() go past 10,000"),
+    ("{{ range(10**9) | list }}", "line 1: loops over range() go past 10,000"),
+    ("<p>Hi</p>\n<p>{{ partner.name * 100000000 }}</p>",
+     "line 2: the result would be longer than 10,000 characters or items"),
+    ("<p>Hi</p>\n\n<p>{{ 9 ** (9 ** 9) }}</p>",
+     "line 3: the number would have more than 1,000 digits"),
+    ("<p>Hi</p>\n{% for i in range(9000) %}{{ partner.name * 800 }}{% endfor %}",
+     "line 2: the email would be longer than 200,000 characters"),
+    ("<p>Hi</p>\n{% for a in 'x' * 9000 %}{% for b in 'x' * 9000 %}{% endfor %}{% endfor %}",
+     "line 2: loops, calls and filters go past 10,000 steps"),
+    ("<p>Hi</p>\n<p>{{ partner.name + 1 }}</p>", "line 2: can only concatenate str"),
 ])
 def test_hostile_or_odd_templates_are_refused_not_crashed(app, source, expected):
     sequence = service.default_sequence()
