@@ -63,12 +63,16 @@ def _register_blueprints(app: Flask) -> None:
     from crm.api import init_app as init_api
     from crm.auth.views import bp as auth_bp
     from crm.clients.views import bp as clients_bp
+    from crm.dashboard.views import bp as dashboard_bp
     from crm.followups.views import bp as followups_bp
+    from crm.growth.views import bp as growth_bp
     from crm.imports.views import bp as imports_bp
     from crm.meetings.views import bp as meetings_bp
     from crm.meetings.views import feed_bp as calendar_feed_bp
     from crm.outbox.views import bp as outbox_bp
     from crm.partners.views import bp as partners_bp
+    from crm.performance.views import bp as performance_bp
+    from crm.reports.views import bp as reports_bp
     from crm.sequences.views import bp as sequences_bp
     from crm.unsubscribe.views import bp as unsubscribe_bp
 
@@ -82,4 +86,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(followups_bp)
     app.register_blueprint(calendar_feed_bp)
+    app.register_blueprint(growth_bp)
+    app.register_blueprint(performance_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(reports_bp)
     init_api(app)

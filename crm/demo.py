@@ -19,8 +19,10 @@ from sqlalchemy import func, insert, inspect, select
 
 from crm import clock
 from crm.extensions import db
+from crm.growth import demo as growth_demo
 from crm.models import Client, Interaction, Meeting, Membership, Partner, PartnerTag, User
 from crm.partners.identity import normalize_email, normalize_website, search_text
+from crm.performance import demo as performance_demo
 from outreach.followups import scan
 
 SEED = 20260310
@@ -389,6 +391,8 @@ def load_demo(seed: int = SEED) -> DemoSummary:
     personas = _personas(rng, users, clients, now)
     _insert(personas)
     _add_meetings(rng, now)
+    growth_demo.load(rng, now)
+    performance_demo.load(rng, now)
     db.session.commit()
     scan(now)  # so each manager's follow-up queue shows what the rules see in the demo
     return DemoSummary(

@@ -34,11 +34,13 @@ def init_app(app: Flask) -> None:
         clients,
         enrollments,
         followups,
+        growth,
         inbound,
         interactions,
         meetings,
         outbox,
         partners,
+        performance,
         sequences,
     )
 
@@ -47,5 +49,6 @@ def init_app(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )
     for blueprint in (partners.blp, interactions.blp, clients.blp, inbound.blp, sequences.blp,
-                      enrollments.blp, outbox.blp, meetings.blp, followups.blp):
+                      enrollments.blp, outbox.blp, meetings.blp, followups.blp, growth.blp,
+                      performance.blp):
         api.register_blueprint(blueprint)

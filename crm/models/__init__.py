@@ -3,6 +3,7 @@
 from crm.models.base import Base, UTCDateTime
 from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
 from crm.models.followups import FOLLOWUP_STATUSES, FollowUp, FollowUpRule
+from crm.models.growth import PLACEMENT_KINDS, CommissionChange, Placement, Promotion
 from crm.models.meetings import MEETING_STATUSES, PARTSTATS, Meeting
 from crm.models.outreach import (
     ENROLLMENT_STATUSES,
@@ -28,6 +29,7 @@ from crm.models.partners import (
     Partner,
     PartnerTag,
 )
+from crm.models.performance import PerformanceDay
 from crm.models.users import ROLES, ApiToken, User
 
 __all__ = [
@@ -45,6 +47,11 @@ __all__ = [
     "Interaction",
     "Partner",
     "PartnerTag",
+    "PLACEMENT_KINDS",
+    "CommissionChange",
+    "Placement",
+    "Promotion",
+    "PerformanceDay",
     "FOLLOWUP_STATUSES",
     "FollowUp",
     "FollowUpRule",

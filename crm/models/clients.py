@@ -33,6 +33,8 @@ class Client(Base):
     goals: Mapped[str] = mapped_column(Text, default="")
     brand_notes: Mapped[str] = mapped_column(Text, default="")
     growth_levers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # ISO 4217 code for the program's money: performance, fees (stored as whole cents).
+    currency: Mapped[str] = mapped_column(String(3), default="USD", server_default="USD")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="client")

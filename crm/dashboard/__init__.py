@@ -1,0 +1,1 @@
+"""The dashboard: a manager's partners, follow-ups, calls, sequences and sends at a glance."""

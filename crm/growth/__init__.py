@@ -1,0 +1,1 @@
+"""Growth records: commission changes, paid placements and promotions per membership."""

@@ -1,0 +1,1 @@
+"""Imported performance: daily clicks, conversions, revenue and commission per membership."""
