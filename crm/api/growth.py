@@ -2,9 +2,190 @@
 
 from __future__ import annotations
 
-from crm.api.blueprint import ApiBlueprint
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from crm.api.blueprint import ApiBlueprint, api_user
+from crm.api.schemas import Timestamp, UserRefSchema
+from crm.growth import service
+from crm.growth.levers import placement_state, promotion_state
+from crm.models import MEMBERSHIP_STATUSES, PLACEMENT_KINDS
 
 blp = ApiBlueprint(
     "api_growth", __name__, url_prefix="/api/v1",
     description="Growth records: commission changes, paid placements and promotions.",
 )
+
+STATES = ["upcoming", "running", "ended"]
+DAY = {"description": "ISO 8601 date, e.g. 2026-03-12"}
+
+
+class MembershipTermsSchema(ma.Schema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    client_name = fields.String(attribute="client.name")
+    partner_id = fields.Integer()
+    partner_name = fields.String(attribute="partner.name")
+    status = fields.String(metadata={"enum": list(MEMBERSHIP_STATUSES)})
+    started_on = fields.Date(allow_none=True)
+    terms_in_force = fields.Method("_terms", metadata={
+        "type": "string",
+        "description": "The terms of the newest change effective on or before today"})
+    currency = fields.String(attribute="client.currency",
+                             metadata={"description": "ISO 4217 code of the program's money"})
+
+    def _terms(self, membership: Any) -> str:
+        return service.terms_in_force(membership)
+
+
+class CommissionChangeSchema(ma.Schema):
+    id = fields.Integer()
+    membership_id = fields.Integer()
+    old_terms = fields.String()
+    new_terms = fields.String()
+    effective_on = fields.Date(metadata=DAY)
+    scheduled = fields.Method("_scheduled", metadata={
+        "type": "boolean", "description": "Effective after today: not in force yet"})
+    reason = fields.String()
+    created_by = fields.Nested(UserRefSchema, allow_none=True)
+    created_at = Timestamp()
+
+    def _scheduled(self, change: Any) -> bool:
+        return change.effective_on > service.today()
+
+
+class CommissionChangeListSchema(ma.Schema):
+    items = fields.List(fields.Nested(CommissionChangeSchema))
+
+
+class CommissionChangeCreateSchema(ma.Schema):
+    new_terms = fields.String(required=True, validate=validate.Length(1, service.LIMITS["terms"]))
+    effective_on = fields.Date(required=True, metadata={
+        "description": "Today or earlier: in force now; later: scheduled (within a year)"})
+    reason = fields.String(load_default="",
+                           validate=validate.Length(max=service.LIMITS["reason"]))
+
+
+class PlacementSchema(ma.Schema):
+    id = fields.Integer()
+    membership_id = fields.Integer()
+    kind = fields.String(metadata={"enum": list(PLACEMENT_KINDS)})
+    starts_on = fields.Date(metadata=DAY)
+    ends_on = fields.Date(metadata=DAY)
+    state = fields.Method("_state", metadata={"type": "string", "enum": STATES})
+    fee_cents = fields.Integer(allow_none=True, metadata={
+        "description": "Whole cents in `currency`; null when not agreed"})
+    currency = fields.String(attribute="membership.client.currency")
+    notes = fields.String()
+    created_by = fields.Nested(UserRefSchema, allow_none=True)
+    created_at = Timestamp()
+
+    def _state(self, placement: Any) -> str:
+        return placement_state(placement, service.today())
+
+
+class PlacementListSchema(ma.Schema):
+    items = fields.List(fields.Nested(PlacementSchema))
+
+
+class PlacementCreateSchema(ma.Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
+    starts_on = fields.Date(required=True, metadata=DAY)
+    ends_on = fields.Date(required=True, metadata={
+        "description": "The last day it runs, on or after starts_on"})
+    fee_cents = fields.Integer(strict=True, allow_none=True, load_default=None,
+                               validate=validate.Range(0, service.MAX_FEE_CENTS), metadata={
+                                   "description": "Whole cents in the client's currency"})
+    notes = fields.String(load_default="", validate=validate.Length(max=service.LIMITS["notes"]))
+
+
+class PromotionSchema(ma.Schema):
+    id = fields.Integer()
+    membership_id = fields.Integer()
+    code = fields.String()
+    starts_on = fields.Date(metadata=DAY)
+    ends_on = fields.Date(allow_none=True, metadata={"description": "null: open-ended"})
+    state = fields.Method("_state", metadata={"type": "string", "enum": STATES})
+    terms = fields.String()
+    created_by = fields.Nested(UserRefSchema, allow_none=True)
+    created_at = Timestamp()
+
+    def _state(self, promotion: Any) -> str:
+        return promotion_state(promotion, service.today())
+
+
+class PromotionListSchema(ma.Schema):
+    items = fields.List(fields.Nested(PromotionSchema))
+
+
+class PromotionCreateSchema(ma.Schema):
+    code = fields.String(load_default="", validate=validate.Length(max=service.LIMITS["code"]),
+                         metadata={"description": "Optional; no spaces or control characters"})
+    starts_on = fields.Date(required=True, metadata=DAY)
+    ends_on = fields.Date(allow_none=True, load_default=None,
+                          metadata={"description": "On or after starts_on; null: open-ended"})
+    terms = fields.String(load_default="",
+                          validate=validate.Length(max=service.LIMITS["promotion_terms"]))
+
+
+@blp.route("/memberships/<int:membership_id>", endpoint="membership", methods=["GET"])
+@blp.response(200, MembershipTermsSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_membership(membership_id: int):
+    """One membership with the commission terms in force today."""
+    return service.load_membership(membership_id)
+
+
+@blp.route("/memberships/<int:membership_id>/commission-changes", endpoint="commission_changes")
+class CommissionChanges(MethodView):
+    @blp.response(200, CommissionChangeListSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, membership_id: int):
+        """The commission history, newest effective date first."""
+        membership = service.load_membership(membership_id)
+        return {"items": service.commission_changes_of(membership)}
+
+    @blp.arguments(CommissionChangeCreateSchema)
+    @blp.response(201, CommissionChangeSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data: dict, membership_id: int):
+        """Record new terms; in force at once unless effective_on is after today."""
+        membership = service.load_membership(membership_id)
+        return service.record_commission_change(membership, actor=api_user(), **data), 201
+
+
+@blp.route("/memberships/<int:membership_id>/placements", endpoint="placements")
+class Placements(MethodView):
+    @blp.response(200, PlacementListSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, membership_id: int):
+        """The paid placements, latest start first."""
+        return {"items": service.placements_of(service.load_membership(membership_id))}
+
+    @blp.arguments(PlacementCreateSchema)
+    @blp.response(201, PlacementSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data: dict, membership_id: int):
+        """Book a paid placement (fee in whole cents of the client's currency)."""
+        membership = service.load_membership(membership_id)
+        return service.add_placement(membership, actor=api_user(), **data), 201
+
+
+@blp.route("/memberships/<int:membership_id>/promotions", endpoint="promotions")
+class Promotions(MethodView):
+    @blp.response(200, PromotionListSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, membership_id: int):
+        """The promotions, latest start first."""
+        return {"items": service.promotions_of(service.load_membership(membership_id))}
+
+    @blp.arguments(PromotionCreateSchema)
+    @blp.response(201, PromotionSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data: dict, membership_id: int):
+        """Record a promotion the partner runs."""
+        membership = service.load_membership(membership_id)
+        return service.add_promotion(membership, actor=api_user(), **data), 201

@@ -1,7 +1,154 @@
-"""Pages for growth records on a partner's memberships."""
+"""Pages for growth records on a partner's memberships: the partner page panel and the forms."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from crm.errors import DomainError
+from crm.extensions import db
+from crm.growth import service
+from crm.growth.forms import CommissionChangeForm, DeleteForm, PlacementForm, PromotionForm
+from crm.models import Membership, Partner, Placement, User
+from crm.partners.forms import apply_domain_error
 
 bp = Blueprint("growth", __name__, url_prefix="/growth")
+
+# Where "Suggested next" sends the manager; levers with no record of their own are logged
+# as an interaction on the partner page.
+LEVER_FORMS = {
+    "commission_increase": "growth.commission",
+    "paid_placement": "growth.new_placement",
+    "promotion": "growth.new_promotion",
+    "exclusive_code": "growth.new_promotion",
+}
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+@bp.app_template_global("partner_growth")
+def partner_growth(partner: Partner) -> dict[str, Any]:
+    """What _partner_growth.html shows on the partner page."""
+    return {"today": service.today(), "memberships": service.growth_of(partner)}
+
+
+@bp.app_template_global("growth_lever_url")
+def growth_lever_url(lever: str, membership: Membership) -> str:
+    """The form that pulls this lever for the membership."""
+    endpoint = LEVER_FORMS.get(lever)
+    if endpoint is None:
+        return url_for("partners.detail", partner_id=membership.partner_id, _anchor="log-panel")
+    return url_for(endpoint, membership_id=membership.id)
+
+
+@bp.app_template_filter("growth_money")
+def growth_money(cents: int, currency: str) -> str:
+    return service.format_money(cents, currency)
+
+
+@bp.app_template_filter("growth_day")
+def growth_day(day) -> str:
+    return service.format_day(day)
+
+
+def _back_to_partner(membership: Membership):
+    return redirect(url_for("partners.detail", partner_id=membership.partner_id,
+                            _anchor="growth"))
+
+
+def _show_error(form: FlaskForm, error: DomainError) -> None:
+    # The API names the fee in cents; the form takes it as money.
+    if "fee_cents" in error.fields:
+        error.fields = {("fee" if k == "fee_cents" else k): v for k, v in error.fields.items()}
+    apply_domain_error(form, error)
+
+
+def _form_page(form: FlaskForm, membership: Membership, kind: str, **context: Any):
+    status = 422 if form.errors or form.form_errors else 200
+    context.setdefault("placement", None)
+    return render_template("growth/form.html", form=form, membership=membership,
+                           partner=membership.partner, kind=kind, **context), status
+
+
+@bp.route("/memberships/<int:membership_id>/commission", methods=["GET", "POST"])
+def commission(membership_id: int):
+    """Change the commission terms, now or from a later day."""
+    membership = db.get_or_404(Membership, membership_id)
+    form = CommissionChangeForm(data={"effective_on": service.today()})
+    if form.validate_on_submit():
+        try:
+            change = service.record_commission_change(membership, actor=_actor(),
+                                                      **form.change_data())
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(f"Commission for {membership.client.name}: {change.new_terms} from "
+                  f"{service.format_day(change.effective_on)}.", "success")
+            return _back_to_partner(membership)
+    return _form_page(form, membership, "commission",
+                      terms=service.terms_in_force(membership))
+
+
+@bp.route("/memberships/<int:membership_id>/placements/new", methods=["GET", "POST"])
+def new_placement(membership_id: int):
+    """Book a paid placement."""
+    membership = db.get_or_404(Membership, membership_id)
+    form = PlacementForm()
+    if form.validate_on_submit():
+        try:
+            service.add_placement(membership, actor=_actor(), **form.placement_data())
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(f"Placement at {membership.client.name} booked.", "success")
+            return _back_to_partner(membership)
+    return _form_page(form, membership, "placement")
+
+
+@bp.route("/placements/<int:placement_id>/edit", methods=["GET", "POST"])
+def edit_placement(placement_id: int):
+    """Change a placement's kind, dates, fee or notes."""
+    placement = db.get_or_404(Placement, placement_id)
+    form = PlacementForm.for_placement(placement)
+    if form.validate_on_submit():
+        try:
+            service.update_placement(placement, actor=_actor(), **form.placement_data())
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash("Placement saved.", "success")
+            return _back_to_partner(placement.membership)
+    return _form_page(form, placement.membership, "placement", placement=placement,
+                      delete_form=DeleteForm(formdata=None))
+
+
+@bp.post("/placements/<int:placement_id>/delete")
+def delete_placement(placement_id: int):
+    """Remove a placement booked by mistake."""
+    placement = db.get_or_404(Placement, placement_id)
+    membership = placement.membership
+    if DeleteForm().validate_on_submit():
+        service.delete_placement(placement, actor=_actor())
+        flash("Placement removed.", "success")
+    return _back_to_partner(membership)
+
+
+@bp.route("/memberships/<int:membership_id>/promotions/new", methods=["GET", "POST"])
+def new_promotion(membership_id: int):
+    """Record a promotion the partner runs."""
+    membership = db.get_or_404(Membership, membership_id)
+    form = PromotionForm()
+    if form.validate_on_submit():
+        try:
+            service.add_promotion(membership, actor=_actor(), **form.promotion_data())
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(f"Promotion at {membership.client.name} recorded.", "success")
+            return _back_to_partner(membership)
+    return _form_page(form, membership, "promotion")
