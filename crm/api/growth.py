@@ -10,9 +10,12 @@ from marshmallow import fields, validate
 
 from crm.api.blueprint import ApiBlueprint, api_user
 from crm.api.schemas import Timestamp, UserRefSchema
-from crm.growth import service
+from crm.errors import NotFound
+from crm.extensions import db
+from crm.growth import commissions, placements, promotions
+from crm.growth.common import load_membership, today
 from crm.growth.levers import placement_state, promotion_state
-from crm.models import MEMBERSHIP_STATUSES, PLACEMENT_KINDS
+from crm.models import MEMBERSHIP_STATUSES, PLACEMENT_KINDS, Promotion
 
 blp = ApiBlueprint(
     "api_growth", __name__, url_prefix="/api/v1",
@@ -38,7 +41,7 @@ class MembershipTermsSchema(ma.Schema):
                              metadata={"description": "ISO 4217 code of the program's money"})
 
     def _terms(self, membership: Any) -> str:
-        return service.terms_in_force(membership)
+        return commissions.terms_in_force(membership)
 
 
 class CommissionChangeSchema(ma.Schema):
@@ -54,7 +57,7 @@ class CommissionChangeSchema(ma.Schema):
     created_at = Timestamp()
 
     def _scheduled(self, change: Any) -> bool:
-        return change.effective_on > service.today()
+        return change.effective_on > today()
 
 
 class CommissionChangeListSchema(ma.Schema):
@@ -62,11 +65,12 @@ class CommissionChangeListSchema(ma.Schema):
 
 
 class CommissionChangeCreateSchema(ma.Schema):
-    new_terms = fields.String(required=True, validate=validate.Length(1, service.LIMITS["terms"]))
+    new_terms = fields.String(required=True,
+                              validate=validate.Length(1, commissions.LIMITS["new_terms"]))
     effective_on = fields.Date(required=True, metadata={
         "description": "Today or earlier: in force now; later: scheduled (within a year)"})
     reason = fields.String(load_default="",
-                           validate=validate.Length(max=service.LIMITS["reason"]))
+                           validate=validate.Length(max=commissions.LIMITS["reason"]))
 
 
 class PlacementSchema(ma.Schema):
@@ -84,7 +88,7 @@ class PlacementSchema(ma.Schema):
     created_at = Timestamp()
 
     def _state(self, placement: Any) -> str:
-        return placement_state(placement, service.today())
+        return placement_state(placement, today())
 
 
 class PlacementListSchema(ma.Schema):
@@ -97,9 +101,9 @@ class PlacementCreateSchema(ma.Schema):
     ends_on = fields.Date(required=True, metadata={
         "description": "The last day it runs, on or after starts_on"})
     fee_cents = fields.Integer(strict=True, allow_none=True, load_default=None,
-                               validate=validate.Range(0, service.MAX_FEE_CENTS), metadata={
+                               validate=validate.Range(0, placements.MAX_FEE_CENTS), metadata={
                                    "description": "Whole cents in the client's currency"})
-    notes = fields.String(load_default="", validate=validate.Length(max=service.LIMITS["notes"]))
+    notes = fields.String(load_default="", validate=validate.Length(max=placements.LIMITS["notes"]))
 
 
 class PromotionSchema(ma.Schema):
@@ -114,7 +118,7 @@ class PromotionSchema(ma.Schema):
     created_at = Timestamp()
 
     def _state(self, promotion: Any) -> str:
-        return promotion_state(promotion, service.today())
+        return promotion_state(promotion, today())
 
 
 class PromotionListSchema(ma.Schema):
@@ -122,13 +126,38 @@ class PromotionListSchema(ma.Schema):
 
 
 class PromotionCreateSchema(ma.Schema):
-    code = fields.String(load_default="", validate=validate.Length(max=service.LIMITS["code"]),
+    code = fields.String(load_default="", validate=validate.Length(max=promotions.LIMITS["code"]),
                          metadata={"description": "Optional; no spaces or control characters"})
     starts_on = fields.Date(required=True, metadata=DAY)
     ends_on = fields.Date(allow_none=True, load_default=None,
                           metadata={"description": "On or after starts_on; null: open-ended"})
     terms = fields.String(load_default="",
-                          validate=validate.Length(max=service.LIMITS["promotion_terms"]))
+                          validate=validate.Length(max=promotions.LIMITS["terms"]))
+
+
+class PromotionUpdateSchema(ma.Schema):
+    """Promotion fields a caller may change; any subset of them."""
+
+    code = fields.String(validate=validate.Length(max=promotions.LIMITS["code"]),
+                         metadata={"description": "Empty string: no code"})
+    starts_on = fields.Date(metadata=DAY)
+    ends_on = fields.Date(allow_none=True, metadata={
+        "description": "On or after starts_on; null: open-ended. To stop a running one "
+                       "today, POST …/end instead (the timeline says it was ended early)"})
+    terms = fields.String(validate=validate.Length(max=promotions.LIMITS["terms"]))
+
+
+class PromotionEndSchema(ma.Schema):
+    reason = fields.String(load_default="",
+                           validate=validate.Length(max=promotions.LIMITS["reason"]),
+                           metadata={"description": "Why; shown on the partner's timeline"})
+
+
+def load_promotion(promotion_id: int) -> Promotion:
+    promotion = db.session.get(Promotion, promotion_id)
+    if promotion is None:
+        raise NotFound(f"There is no promotion #{promotion_id}.")
+    return promotion
 
 
 @blp.route("/memberships/<int:membership_id>", endpoint="membership", methods=["GET"])
@@ -136,7 +165,7 @@ class PromotionCreateSchema(ma.Schema):
 @blp.alt_response(404, response="NOT_FOUND")
 def get_membership(membership_id: int):
     """One membership with the commission terms in force today."""
-    return service.load_membership(membership_id)
+    return load_membership(membership_id)
 
 
 @blp.route("/memberships/<int:membership_id>/commission-changes", endpoint="commission_changes")
@@ -145,16 +174,16 @@ class CommissionChanges(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, membership_id: int):
         """The commission history, newest effective date first."""
-        membership = service.load_membership(membership_id)
-        return {"items": service.commission_changes_of(membership)}
+        membership = load_membership(membership_id)
+        return {"items": commissions.commission_changes_of(membership)}
 
     @blp.arguments(CommissionChangeCreateSchema)
     @blp.response(201, CommissionChangeSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, data: dict, membership_id: int):
         """Record new terms; in force at once unless effective_on is after today."""
-        membership = service.load_membership(membership_id)
-        return service.record_commission_change(membership, actor=api_user(), **data), 201
+        membership = load_membership(membership_id)
+        return commissions.record_commission_change(membership, actor=api_user(), **data), 201
 
 
 @blp.route("/memberships/<int:membership_id>/placements", endpoint="placements")
@@ -163,15 +192,15 @@ class Placements(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, membership_id: int):
         """The paid placements, latest start first."""
-        return {"items": service.placements_of(service.load_membership(membership_id))}
+        return {"items": placements.placements_of(load_membership(membership_id))}
 
     @blp.arguments(PlacementCreateSchema)
     @blp.response(201, PlacementSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, data: dict, membership_id: int):
         """Book a paid placement (fee in whole cents of the client's currency)."""
-        membership = service.load_membership(membership_id)
-        return service.add_placement(membership, actor=api_user(), **data), 201
+        membership = load_membership(membership_id)
+        return placements.add_placement(membership, actor=api_user(), **data), 201
 
 
 @blp.route("/memberships/<int:membership_id>/promotions", endpoint="promotions")
@@ -180,12 +209,40 @@ class Promotions(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, membership_id: int):
         """The promotions, latest start first."""
-        return {"items": service.promotions_of(service.load_membership(membership_id))}
+        return {"items": promotions.promotions_of(load_membership(membership_id))}
 
     @blp.arguments(PromotionCreateSchema)
     @blp.response(201, PromotionSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, data: dict, membership_id: int):
         """Record a promotion the partner runs."""
-        membership = service.load_membership(membership_id)
-        return service.add_promotion(membership, actor=api_user(), **data), 201
+        membership = load_membership(membership_id)
+        return promotions.add_promotion(membership, actor=api_user(), **data), 201
+
+
+@blp.route("/promotions/<int:promotion_id>", endpoint="promotion")
+class PromotionById(MethodView):
+    @blp.response(200, PromotionSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, promotion_id: int):
+        """One promotion."""
+        return load_promotion(promotion_id)
+
+    @blp.arguments(PromotionUpdateSchema)
+    @blp.response(200, PromotionSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def patch(self, data: dict, promotion_id: int):
+        """Change the given fields; the others keep their values."""
+        promotion = load_promotion(promotion_id)
+        values = {"code": promotion.code, "starts_on": promotion.starts_on,
+                  "ends_on": promotion.ends_on, "terms": promotion.terms, **data}
+        return promotions.update_promotion(promotion, actor=api_user(), **values)
+
+
+@blp.route("/promotions/<int:promotion_id>/end", endpoint="end_promotion", methods=["POST"])
+@blp.arguments(PromotionEndSchema)
+@blp.response(200, PromotionSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def end_promotion(data: dict, promotion_id: int):
+    """End a running promotion today (today is its last day); not started or ended: 422."""
+    return promotions.end_promotion(load_promotion(promotion_id), actor=api_user(), **data)

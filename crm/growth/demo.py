@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from crm.extensions import db
-from crm.growth.service import describe_placement, describe_promotion, format_day
+from crm.growth.common import format_day
+from crm.growth.placements import describe_placement
+from crm.growth.promotions import describe_promotion
 from crm.models import CommissionChange, Interaction, Membership, Placement, Promotion
 
 # Earlier terms a partner started on, and the next step up, per demo client.

@@ -1,8 +1,7 @@
-"""Forms for growth records: they parse input; crm.growth.service decides what is valid."""
+"""Forms for growth records: they parse input; the growth services decide what is valid."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -10,34 +9,13 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from crm.errors import InvalidInput
-from crm.growth.service import LIMITS, placement_errors
-from crm.models import PLACEMENT_KINDS, Placement
+from crm.growth.commissions import LIMITS as COMMISSION_LIMITS
+from crm.growth.common import money_input, parse_money
+from crm.growth.placements import LIMITS as PLACEMENT_LIMITS
+from crm.growth.placements import placement_errors
+from crm.growth.promotions import LIMITS as PROMOTION_LIMITS
+from crm.models import PLACEMENT_KINDS, Placement, Promotion
 from crm.partners.forms import labelled
-
-# "1250", "1,250", "1250.5", "1,250.00" (an optional currency sign or code around it).
-MONEY = re.compile(r"(?P<units>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{1,2}))?")
-CURRENCY_NOISE = re.compile(r"^[A-Za-z]{3}\s*|\s*[A-Za-z]{3}$|^[$€£]\s*")
-
-
-def parse_money(text: str | None, field: str = "fee") -> int | None:
-    """'1,250.00' → 125000 whole cents; blank → None; anything else is InvalidInput."""
-    raw = (text or "").strip()
-    if not raw:
-        return None
-    match = MONEY.fullmatch(CURRENCY_NOISE.sub("", raw))
-    if match is None:
-        raise InvalidInput("The amount is not a number.",
-                           {field: "write the amount like 1,250.00 (no minus sign)"})
-    cents = (match["cents"] or "0").ljust(2, "0")
-    return int(match["units"].replace(",", "")) * 100 + int(cents)
-
-
-def money_input(cents: int | None) -> str:
-    """Whole cents as the form shows them: 125000 → '1,250.00'; None → ''."""
-    if cents is None:
-        return ""
-    units, rest = divmod(cents, 100)
-    return f"{units:,}.{rest:02d}"
 
 
 def _max(length: int) -> dict[str, int]:
@@ -49,11 +27,11 @@ class CommissionChangeForm(FlaskForm):
     """New commission terms, the day they apply from, and why."""
 
     new_terms = StringField("New terms", description="e.g. 10% CPS, 45-day cookie",
-                            render_kw=_max(LIMITS["terms"]))
+                            render_kw=_max(COMMISSION_LIMITS["new_terms"]))
     effective_on = DateField("Effective from", validators=[Optional()],
                              description="Today or earlier applies now; a later day is scheduled")
-    reason = TextAreaField("Reason", render_kw={"rows": 3, **_max(LIMITS["reason"])},
-                           description="Shown on the partner's timeline")
+    reason = TextAreaField("Reason", description="Shown on the partner's timeline",
+                           render_kw={"rows": 3, **_max(COMMISSION_LIMITS["reason"])})
 
     def change_data(self) -> dict[str, Any]:
         """The submitted values in the shape record_commission_change takes."""
@@ -70,7 +48,7 @@ class PlacementForm(FlaskForm):
                         description="The last day it runs; the start day for a one-off")
     fee = StringField("Fee", description="Optional, e.g. 1,250.00",
                       render_kw={"inputmode": "decimal", **_max(24)})
-    notes = TextAreaField("Notes", render_kw={"rows": 3, **_max(LIMITS["notes"])})
+    notes = TextAreaField("Notes", render_kw={"rows": 3, **_max(PLACEMENT_LIMITS["notes"])})
 
     @classmethod
     def for_placement(cls, placement: Placement) -> PlacementForm:
@@ -99,18 +77,31 @@ class PlacementForm(FlaskForm):
 class PromotionForm(FlaskForm):
     """A promotion: its code, dates and terms."""
 
-    code = StringField("Code", description="Optional; no spaces, e.g. TRAIL20",
-                       render_kw={"autocapitalize": "characters", **_max(LIMITS["code"])})
+    code = StringField("Code", description="Optional; no spaces, e.g. TRAIL20", render_kw={
+        "autocapitalize": "characters", **_max(PROMOTION_LIMITS["code"])})
     starts_on = DateField("Starts on", validators=[Optional()])
     ends_on = DateField("Ends on", validators=[Optional()],
                         description="Leave empty for an open-ended promotion")
-    terms = TextAreaField("Terms", render_kw={"rows": 3, **_max(LIMITS["promotion_terms"])},
+    terms = TextAreaField("Terms", render_kw={"rows": 3, **_max(PROMOTION_LIMITS["terms"])},
                           description="e.g. 20% off the spring range, new customers only")
 
+    @classmethod
+    def for_promotion(cls, promotion: Promotion, **kwargs: Any) -> PromotionForm:
+        """A form filled with the promotion's values (submitted data wins)."""
+        return cls(data={"code": promotion.code, "starts_on": promotion.starts_on,
+                         "ends_on": promotion.ends_on, "terms": promotion.terms}, **kwargs)
+
     def promotion_data(self) -> dict[str, Any]:
-        """The submitted values in the shape add_promotion takes."""
+        """The submitted values in the shape add_promotion and update_promotion take."""
         return {"code": self.code.data or "", "starts_on": self.starts_on.data,
                 "ends_on": self.ends_on.data, "terms": self.terms.data or ""}
+
+
+class EndPromotionForm(FlaskForm):
+    """Why a running promotion is ended today (optional)."""
+
+    reason = TextAreaField("Why end it today?", description="Optional; shown on the timeline",
+                           render_kw={"rows": 2, **_max(PROMOTION_LIMITS["reason"])})
 
 
 class DeleteForm(FlaskForm):

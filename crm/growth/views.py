@@ -10,9 +10,17 @@ from flask_wtf import FlaskForm
 
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.growth import service
-from crm.growth.forms import CommissionChangeForm, DeleteForm, PlacementForm, PromotionForm
-from crm.models import Membership, Partner, Placement, User
+from crm.growth import commissions, placements, promotions
+from crm.growth.common import format_day, format_money, today
+from crm.growth.forms import (
+    CommissionChangeForm,
+    DeleteForm,
+    EndPromotionForm,
+    PlacementForm,
+    PromotionForm,
+)
+from crm.growth.overview import growth_of
+from crm.models import Membership, Partner, Placement, Promotion, User
 from crm.partners.forms import apply_domain_error
 
 bp = Blueprint("growth", __name__, url_prefix="/growth")
@@ -34,7 +42,7 @@ def _actor() -> User:
 @bp.app_template_global("partner_growth")
 def partner_growth(partner: Partner) -> dict[str, Any]:
     """What _partner_growth.html shows on the partner page."""
-    return {"today": service.today(), "memberships": service.growth_of(partner)}
+    return {"today": today(), "memberships": growth_of(partner)}
 
 
 @bp.app_template_global("growth_lever_url")
@@ -48,12 +56,12 @@ def growth_lever_url(lever: str, membership: Membership) -> str:
 
 @bp.app_template_filter("growth_money")
 def growth_money(cents: int, currency: str) -> str:
-    return service.format_money(cents, currency)
+    return format_money(cents, currency)
 
 
 @bp.app_template_filter("growth_day")
 def growth_day(day) -> str:
-    return service.format_day(day)
+    return format_day(day)
 
 
 def _back_to_partner(membership: Membership):
@@ -71,6 +79,7 @@ def _show_error(form: FlaskForm, error: DomainError) -> None:
 def _form_page(form: FlaskForm, membership: Membership, kind: str, **context: Any):
     status = 422 if form.errors or form.form_errors else 200
     context.setdefault("placement", None)
+    context.setdefault("promotion", None)
     return render_template("growth/form.html", form=form, membership=membership,
                            partner=membership.partner, kind=kind, **context), status
 
@@ -79,19 +88,19 @@ def _form_page(form: FlaskForm, membership: Membership, kind: str, **context: An
 def commission(membership_id: int):
     """Change the commission terms, now or from a later day."""
     membership = db.get_or_404(Membership, membership_id)
-    form = CommissionChangeForm(data={"effective_on": service.today()})
+    form = CommissionChangeForm(data={"effective_on": today()})
     if form.validate_on_submit():
         try:
-            change = service.record_commission_change(membership, actor=_actor(),
-                                                      **form.change_data())
+            change = commissions.record_commission_change(membership, actor=_actor(),
+                                                          **form.change_data())
         except DomainError as error:
             _show_error(form, error)
         else:
             flash(f"Commission for {membership.client.name}: {change.new_terms} from "
-                  f"{service.format_day(change.effective_on)}.", "success")
+                  f"{format_day(change.effective_on)}.", "success")
             return _back_to_partner(membership)
     return _form_page(form, membership, "commission",
-                      terms=service.terms_in_force(membership))
+                      terms=commissions.terms_in_force(membership))
 
 
 @bp.route("/memberships/<int:membership_id>/placements/new", methods=["GET", "POST"])
@@ -101,7 +110,7 @@ def new_placement(membership_id: int):
     form = PlacementForm()
     if form.validate_on_submit():
         try:
-            service.add_placement(membership, actor=_actor(), **form.placement_data())
+            placements.add_placement(membership, actor=_actor(), **form.placement_data())
         except DomainError as error:
             _show_error(form, error)
         else:
@@ -117,7 +126,7 @@ def edit_placement(placement_id: int):
     form = PlacementForm.for_placement(placement)
     if form.validate_on_submit():
         try:
-            service.update_placement(placement, actor=_actor(), **form.placement_data())
+            placements.update_placement(placement, actor=_actor(), **form.placement_data())
         except DomainError as error:
             _show_error(form, error)
         else:
@@ -133,7 +142,7 @@ def delete_placement(placement_id: int):
     placement = db.get_or_404(Placement, placement_id)
     membership = placement.membership
     if DeleteForm().validate_on_submit():
-        service.delete_placement(placement, actor=_actor())
+        placements.delete_placement(placement, actor=_actor())
         flash("Placement removed.", "success")
     return _back_to_partner(membership)
 
@@ -145,10 +154,52 @@ def new_promotion(membership_id: int):
     form = PromotionForm()
     if form.validate_on_submit():
         try:
-            service.add_promotion(membership, actor=_actor(), **form.promotion_data())
+            promotions.add_promotion(membership, actor=_actor(), **form.promotion_data())
         except DomainError as error:
             _show_error(form, error)
         else:
             flash(f"Promotion at {membership.client.name} recorded.", "success")
             return _back_to_partner(membership)
     return _form_page(form, membership, "promotion")
+
+
+@bp.route("/promotions/<int:promotion_id>/edit", methods=["GET", "POST"])
+def edit_promotion(promotion_id: int):
+    """Change a promotion's code, dates or terms."""
+    promotion = db.get_or_404(Promotion, promotion_id)
+    form = PromotionForm.for_promotion(promotion)
+    if form.validate_on_submit():
+        try:
+            promotions.update_promotion(promotion, actor=_actor(), **form.promotion_data())
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash("Promotion saved.", "success")
+            return _back_to_partner(promotion.membership)
+    return _promotion_page(form, promotion, EndPromotionForm(formdata=None))
+
+
+@bp.post("/promotions/<int:promotion_id>/end")
+def end_promotion(promotion_id: int):
+    """End a running promotion today."""
+    promotion = db.get_or_404(Promotion, promotion_id)
+    end_form = EndPromotionForm()
+    if end_form.validate_on_submit():
+        try:
+            promotions.end_promotion(promotion, actor=_actor(), reason=end_form.reason.data)
+        except DomainError as error:
+            _show_error(end_form, error)
+        else:
+            flash(f"Promotion at {promotion.membership.client.name} ends today.", "success")
+            return _back_to_partner(promotion.membership)
+    # Show the promotion as saved, not the end form's fields.
+    edit_form = PromotionForm.for_promotion(promotion, formdata=None)
+    return _promotion_page(edit_form, promotion, end_form)
+
+
+def _promotion_page(form: PromotionForm, promotion: Promotion, end_form: EndPromotionForm):
+    on = today()
+    page, status = _form_page(form, promotion.membership, "promotion", promotion=promotion,
+                              end_form=end_form, today=on,
+                              can_end=promotions.can_end_early(promotion, on))
+    return page, 422 if end_form.errors or end_form.form_errors else status

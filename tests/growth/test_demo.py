@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.growth import service
+from crm.growth import commissions
 from crm.models import CommissionChange, Interaction, Membership, Placement, Promotion
 
 
@@ -23,7 +23,7 @@ def test_demo_growth_records_are_believable(runner, clock):
     member_ids = set(db.session.scalars(select(CommissionChange.membership_id).distinct()))
     for membership in db.session.scalars(select(Membership).where(Membership.id.in_(member_ids))):
         assert membership.status == "approved"
-        assert service.terms_in_force(membership) == membership.commission_terms
+        assert commissions.terms_in_force(membership) == membership.commission_terms
     events = count(Interaction, Interaction.summary.like("Commission at %"))
     assert events == count(CommissionChange)
     latest = db.session.scalar(select(func.max(Interaction.occurred_at)))

@@ -3,7 +3,7 @@
 import pytest
 
 from crm.errors import InvalidInput
-from crm.growth.forms import money_input, parse_money
+from crm.growth.common import money_input, parse_money
 
 
 @pytest.mark.parametrize(("text", "cents"), [

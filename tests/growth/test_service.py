@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from crm.errors import InvalidInput
 from crm.extensions import db
-from crm.growth import service
+from crm.growth import commissions, overview, placements, promotions
 from crm.models import CommissionChange, Interaction, Placement, Promotion
 
 
@@ -24,13 +24,13 @@ def timeline(partner) -> list[Interaction]:
 
 
 def test_a_change_effective_today_is_in_force_and_keeps_the_old_terms(membership, manager):
-    change = service.record_commission_change(
+    change = commissions.record_commission_change(
         membership, "10% CPS", date(2026, 3, 10), "Top-10 partner in Q1", manager)
 
     assert (change.old_terms, change.new_terms, change.created_by) == (
         "8% CPS", "10% CPS", manager)
     assert membership.commission_terms == "10% CPS"
-    assert service.terms_in_force(membership) == "10% CPS"
+    assert commissions.terms_in_force(membership) == "10% CPS"
     [event] = timeline(membership.partner)
     assert event.summary == "Commission at Summit & Pine: 8% CPS → 10% CPS from 10 Mar 2026"
     assert (event.body, event.kind, event.author_id) == ("Top-10 partner in Q1", "system",
@@ -38,35 +38,35 @@ def test_a_change_effective_today_is_in_force_and_keeps_the_old_terms(membership
 
 
 def test_a_future_change_is_recorded_but_not_in_force_until_its_day(membership, clock):
-    service.record_commission_change(membership, "10% CPS", date(2026, 3, 12))
+    commissions.record_commission_change(membership, "10% CPS", date(2026, 3, 12))
 
     assert membership.commission_terms == "8% CPS"
-    assert service.terms_in_force(membership) == "8% CPS"
-    assert service.terms_in_force(membership, date(2026, 3, 12)) == "10% CPS"
+    assert commissions.terms_in_force(membership) == "8% CPS"
+    assert commissions.terms_in_force(membership, date(2026, 3, 12)) == "10% CPS"
     assert timeline(membership.partner)[0].summary.endswith("8% CPS → 10% CPS from 12 Mar 2026")
 
     clock.set(datetime(2026, 3, 12, 0, 5, tzinfo=UTC))
-    assert service.terms_in_force(membership) == "10% CPS"
-    assert service.apply_due_changes() == 1
+    assert commissions.terms_in_force(membership) == "10% CPS"
+    assert commissions.apply_due_changes() == 1
     assert membership.commission_terms == "10% CPS"
-    assert service.apply_due_changes() == 0
+    assert commissions.apply_due_changes() == 0
 
 
 def test_a_backdated_change_does_not_override_a_newer_one(membership):
-    service.record_commission_change(membership, "10% CPS", date(2026, 3, 1))
-    service.record_commission_change(membership, "9% CPS", date(2026, 2, 1), "Late paperwork")
+    commissions.record_commission_change(membership, "10% CPS", date(2026, 3, 1))
+    commissions.record_commission_change(membership, "9% CPS", date(2026, 2, 1), "Late paperwork")
 
     assert membership.commission_terms == "10% CPS"
-    history = service.commission_changes_of(membership)
+    history = commissions.commission_changes_of(membership)
     assert [c.new_terms for c in history] == ["10% CPS", "9% CPS"]
 
 
 def test_the_next_change_starts_from_the_terms_a_scheduled_change_put_in_force(membership,
                                                                                 clock):
-    service.record_commission_change(membership, "10% CPS", date(2026, 3, 12))
+    commissions.record_commission_change(membership, "10% CPS", date(2026, 3, 12))
     clock.set(datetime(2026, 3, 20, 9, 0, tzinfo=UTC))
 
-    change = service.record_commission_change(membership, "12% CPS", date(2026, 3, 20))
+    change = commissions.record_commission_change(membership, "12% CPS", date(2026, 3, 20))
 
     assert change.old_terms == "10% CPS"
     assert membership.commission_terms == "12% CPS"
@@ -86,7 +86,7 @@ def test_the_next_change_starts_from_the_terms_a_scheduled_change_put_in_force(m
 def test_bad_changes_name_the_field_and_write_nothing(membership, new_terms, effective_on,
                                                       reason, field, message):
     with pytest.raises(InvalidInput) as raised:
-        service.record_commission_change(membership, new_terms, effective_on, reason)
+        commissions.record_commission_change(membership, new_terms, effective_on, reason)
 
     assert message in raised.value.fields[field]
     db.session.rollback()
@@ -95,8 +95,8 @@ def test_bad_changes_name_the_field_and_write_nothing(membership, new_terms, eff
 
 
 def test_a_year_either_way_is_allowed(membership):
-    service.record_commission_change(membership, "9% CPS", date(2025, 3, 10))
-    service.record_commission_change(membership, "12% CPS", date(2027, 3, 10))
+    commissions.record_commission_change(membership, "9% CPS", date(2025, 3, 10))
+    commissions.record_commission_change(membership, "12% CPS", date(2027, 3, 10))
 
     assert count(CommissionChange) == 2
 
@@ -105,8 +105,8 @@ def test_a_year_either_way_is_allowed(membership):
 
 
 def test_a_placement_is_booked_with_its_fee_and_lands_on_the_timeline(membership, manager):
-    placement = service.add_placement(membership, "newsletter", date(2026, 3, 12),
-                                      date(2026, 3, 19), 125_000, "Spring issue", manager)
+    placement = placements.add_placement(membership, "newsletter", date(2026, 3, 12),
+                                         date(2026, 3, 19), 125_000, "Spring issue", manager)
 
     assert (placement.kind, placement.fee_cents, placement.created_by) == (
         "newsletter", 125_000, manager)
@@ -120,8 +120,8 @@ def test_a_placement_without_a_fee_and_in_another_currency(app):
     from tests.growth.helpers import member
 
     membership = member(currency="CHF")
-    service.add_placement(membership, "video", date(2026, 3, 10), date(2026, 3, 10))
-    service.add_placement(membership, "banner", date(2026, 3, 10), date(2026, 3, 31), 99_950)
+    placements.add_placement(membership, "video", date(2026, 3, 10), date(2026, 3, 10))
+    placements.add_placement(membership, "banner", date(2026, 3, 10), date(2026, 3, 31), 99_950)
 
     summaries = [event.summary for event in timeline(membership.partner)]
     assert summaries == ["Paid placement at Summit & Pine: Video, 10 Mar 2026 – 10 Mar 2026",
@@ -146,7 +146,7 @@ def test_bad_placements_name_the_field_and_write_nothing(membership, changes, fi
               "fee_cents": None, "notes": "", **changes}
 
     with pytest.raises(InvalidInput) as raised:
-        service.add_placement(membership, **values)
+        placements.add_placement(membership, **values)
 
     assert message in raised.value.fields[field]
     db.session.rollback()
@@ -154,14 +154,14 @@ def test_bad_placements_name_the_field_and_write_nothing(membership, changes, fi
 
 
 def test_a_placement_can_be_changed_and_removed_with_a_timeline_line_each(membership):
-    placement = service.add_placement(membership, "newsletter", date(2026, 3, 12),
-                                      date(2026, 3, 19), 125_000)
+    placement = placements.add_placement(membership, "newsletter", date(2026, 3, 12),
+                                         date(2026, 3, 19), 125_000)
 
-    service.update_placement(placement, "newsletter", date(2026, 3, 12), date(2026, 3, 26),
-                             150_000)
-    service.update_placement(placement, "newsletter", date(2026, 3, 12), date(2026, 3, 26),
-                             150_000)  # no change: no entry
-    service.delete_placement(placement)
+    placements.update_placement(placement, "newsletter", date(2026, 3, 12), date(2026, 3, 26),
+                                150_000)
+    placements.update_placement(placement, "newsletter", date(2026, 3, 12), date(2026, 3, 26),
+                                150_000)  # no change: no entry
+    placements.delete_placement(placement)
 
     assert count(Placement) == 0
     assert [e.summary for e in timeline(membership.partner)][1:] == [
@@ -176,8 +176,8 @@ def test_a_placement_can_be_changed_and_removed_with_a_timeline_line_each(member
 
 
 def test_a_promotion_with_a_code_and_dates_lands_on_the_timeline(membership, manager):
-    promotion = service.add_promotion(membership, " TRAIL20 ", date(2026, 3, 12),
-                                      date(2026, 4, 30), "20% off tents", manager)
+    promotion = promotions.add_promotion(membership, " TRAIL20 ", date(2026, 3, 12),
+                                         date(2026, 4, 30), "20% off tents", manager)
 
     assert (promotion.code, promotion.terms) == ("TRAIL20", "20% off tents")
     [event] = timeline(membership.partner)
@@ -187,7 +187,7 @@ def test_a_promotion_with_a_code_and_dates_lands_on_the_timeline(membership, man
 
 
 def test_a_promotion_may_have_no_code_and_no_end(membership):
-    service.add_promotion(membership, "", date(2026, 3, 12))
+    promotions.add_promotion(membership, "", date(2026, 3, 12))
 
     assert timeline(membership.partner)[0].summary == (
         "Promotion at Summit & Pine: from 12 Mar 2026, no end date")
@@ -207,7 +207,7 @@ def test_bad_promotions_name_the_field_and_write_nothing(membership, changes, fi
               **changes}
 
     with pytest.raises(InvalidInput) as raised:
-        service.add_promotion(membership, **values)
+        promotions.add_promotion(membership, **values)
 
     assert message in raised.value.fields[field]
     db.session.rollback()
@@ -221,11 +221,12 @@ def test_growth_of_sorts_records_by_state_and_suggests_for_approved_members(app)
     from tests.growth.helpers import member
 
     membership = member(levers=["paid_placement", "promotion", "commission_increase"])
-    service.add_placement(membership, "banner", date(2026, 2, 1), date(2026, 2, 28))
-    ended_promo = service.add_promotion(membership, "OLD", date(2026, 1, 1), date(2026, 1, 31))
-    running = service.add_placement(membership, "newsletter", date(2026, 3, 1), date(2026, 3, 20))
+    placements.add_placement(membership, "banner", date(2026, 2, 1), date(2026, 2, 28))
+    ended_promo = promotions.add_promotion(membership, "OLD", date(2026, 1, 1), date(2026, 1, 31))
+    running = placements.add_placement(membership, "newsletter", date(2026, 3, 1),
+                                       date(2026, 3, 20))
 
-    [growth] = service.growth_of(membership.partner)
+    [growth] = overview.growth_of(membership.partner)
 
     assert growth.terms == "8% CPS"
     assert growth.placements["running"] == [running]
@@ -239,4 +240,4 @@ def test_no_suggestion_for_a_membership_that_is_not_approved(app):
 
     membership = member(status="pending", levers=["promotion"])
 
-    assert service.growth_of(membership.partner)[0].suggestion is None
+    assert overview.growth_of(membership.partner)[0].suggestion is None

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.growth import service
+from crm.growth import commissions, placements, promotions
 from crm.models import CommissionChange, Placement, Promotion
 from tests.growth.helpers import member
 
@@ -37,9 +37,9 @@ def test_the_panel_shows_terms_links_and_the_suggested_lever(logged_in, app):
 def test_after_a_raise_the_panel_suggests_the_next_lever_and_shows_the_history(logged_in, app,
                                                                                manager):
     membership = member(levers=["commission_increase", "paid_placement"])
-    service.record_commission_change(membership, "10% CPS", date(2026, 3, 1), "Q1 winner",
-                                     manager)
-    service.record_commission_change(membership, "12% CPS", date(2026, 4, 1), "Tier 1")
+    commissions.record_commission_change(membership, "10% CPS", date(2026, 3, 1), "Q1 winner",
+                                         manager)
+    commissions.record_commission_change(membership, "12% CPS", date(2026, 4, 1), "Tier 1")
 
     page = partner_page(logged_in, membership)
 
@@ -62,7 +62,7 @@ def test_a_client_without_levers_or_with_all_in_use_says_so(logged_in, app):
     membership = member(levers=[])
     assert "has no preferred growth levers yet" in partner_page(logged_in, membership)
 
-    service.add_promotion(membership, "", date(2026, 3, 1))
+    promotions.add_promotion(membership, "", date(2026, 3, 1))
     membership.client.growth_levers = ["promotion"]
     db.session.commit()
     assert "Every lever Summit &amp; Pine prefers is in use." in partner_page(logged_in,
@@ -71,9 +71,9 @@ def test_a_client_without_levers_or_with_all_in_use_says_so(logged_in, app):
 
 def test_placements_and_promotions_are_listed_by_state(logged_in, app):
     membership = member()
-    service.add_placement(membership, "newsletter", date(2026, 3, 1), date(2026, 3, 20), 125_000)
-    service.add_placement(membership, "video", date(2026, 4, 1), date(2026, 4, 1))
-    service.add_promotion(membership, "TRAIL20", date(2026, 1, 1), date(2026, 2, 1))
+    placements.add_placement(membership, "newsletter", date(2026, 3, 1), date(2026, 3, 20), 125_000)
+    placements.add_placement(membership, "video", date(2026, 4, 1), date(2026, 4, 1))
+    promotions.add_promotion(membership, "TRAIL20", date(2026, 1, 1), date(2026, 2, 1))
 
     page = " ".join(partner_page(logged_in, membership).split())
 
@@ -93,7 +93,7 @@ def test_a_partner_without_programs_gets_a_hint(logged_in, app):
 
 def test_user_text_is_escaped_on_the_panel(logged_in, app):
     membership = member()
-    service.add_promotion(membership, "<b>X</b>", date(2026, 3, 1), terms="<script>x</script>")
+    promotions.add_promotion(membership, "<b>X</b>", date(2026, 3, 1), terms="<script>x</script>")
 
     page = partner_page(logged_in, membership)
 
@@ -181,8 +181,8 @@ def test_bad_placement_input_is_shown_next_to_the_field(logged_in, membership, c
 
 
 def test_a_placement_can_be_edited_and_removed(logged_in, membership):
-    placement = service.add_placement(membership, "newsletter", date(2026, 3, 12),
-                                      date(2026, 3, 19), 125_000)
+    placement = placements.add_placement(membership, "newsletter", date(2026, 3, 12),
+                                         date(2026, 3, 19), 125_000)
     form = logged_in.get(f"/growth/placements/{placement.id}/edit").get_data(as_text=True)
     assert 'value="1,250.00"' in form
 
