@@ -17,7 +17,8 @@ from tests.conftest import PASSWORD
 
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
 # Public, but only with a valid signed (or secret) token in the URL; a forged one is a 404.
-SIGNED_LINK_ENDPOINTS = {"unsubscribe.confirm", "unsubscribe.one_click", "calendar_feed.feed"}
+SIGNED_LINK_ENDPOINTS = {"unsubscribe.confirm", "unsubscribe.one_click", "calendar_feed.feed",
+                         "reports.shared", "reports.shared_csv"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -30,6 +30,7 @@ from crm.models.partners import (
     PartnerTag,
 )
 from crm.models.performance import PerformanceDay
+from crm.models.reports import ReportShare
 from crm.models.users import ROLES, ApiToken, User
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Placement",
     "Promotion",
     "PerformanceDay",
+    "ReportShare",
     "FOLLOWUP_STATUSES",
     "FollowUp",
     "FollowUpRule",
