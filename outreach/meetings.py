@@ -8,9 +8,6 @@ function owns its transaction and hands the new outbox rows to the broker after 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import uuid
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -25,6 +22,7 @@ from crm.errors import InvalidInput
 from crm.extensions import db
 from crm.models import Meeting, OutboundEmail, Partner, User
 from crm.partners.service import change_stage, record_event
+from crm.url_tokens import keyed_digest, new_url_token
 from outreach import invites
 from outreach.dispatch import dispatch_emails
 from outreach.meeting_times import describe
@@ -180,8 +178,8 @@ def feed_for(user: User) -> bytes:
 
 def issue_calendar_token(user: User) -> str:
     """A new secret for the feed URL; the old URL stops working. Only a digest is kept."""
-    token = secrets.token_urlsafe(32)
-    user.calendar_token_hash = _digest(token)
+    token = new_url_token()
+    user.calendar_token_hash = keyed_digest(token)
     db.session.commit()
     return token
 
@@ -194,14 +192,8 @@ def revoke_calendar_token(user: User) -> None:
 def user_for_calendar_token(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
-    user = db.session.scalar(select(User).where(User.calendar_token_hash == _digest(token)))
+    user = db.session.scalar(select(User).where(User.calendar_token_hash == keyed_digest(token)))
     return user if user is not None and user.is_active else None
-
-
-def _digest(token: str) -> str:
-    # Keyed, so a leaked database does not reveal which digest belongs to which URL.
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 
 def _new_uid() -> str:

@@ -1,13 +1,12 @@
 """Links that show one client's report without a login: signed, expiring, revocable.
 
-The secret in the URL is random (secrets.token_urlsafe) and only its keyed digest is stored,
+The secret in the URL is random (crm.url_tokens) and only its keyed digest is stored,
 as for the calendar feed: a leaked database gives no working link. A share fixes its dates
 when it is made, so the client sees the figures the manager looked at, not a moving window.
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from crm.errors import InvalidInput
 from crm.extensions import db
 from crm.models import Client, ReportShare, User
 from crm.reports.periods import Period
-from outreach.meetings import _digest as keyed_digest
+from crm.url_tokens import keyed_digest, new_url_token
 
 DEFAULT_DAYS, MAX_DAYS = 30, 365
 TOKEN_LENGTH_LIMIT = 100
@@ -29,7 +28,7 @@ def create_share(client: Client, period: Period, actor: User,
     if not isinstance(expires_in_days, int) or not 1 <= expires_in_days <= MAX_DAYS:
         raise InvalidInput(f"A link lasts between 1 and {MAX_DAYS} days.",
                            {"expires_in_days": f"must be between 1 and {MAX_DAYS}"})
-    token = secrets.token_urlsafe(32)
+    token = new_url_token()
     now = clock.now()
     share = ReportShare(
         client_id=client.id, token_hash=keyed_digest(token), period_kind=period.kind,
