@@ -135,7 +135,7 @@ def test_signed_in_form_posts_without_csrf_token_are_400(app, client, manager, a
 
     assert problems == []
     # Still signed in: the logout form went nowhere either.
-    assert urlsplit(client.get("/").headers["Location"]).path == "/partners/"
+    assert urlsplit(client.get("/").headers["Location"]).path == "/dashboard/"
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])

@@ -52,4 +52,4 @@ def logout():
 
 @bp.route("/")
 def home():
-    return redirect(url_for("partners.index"))
+    return redirect(url_for("dashboard.index"))

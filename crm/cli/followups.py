@@ -33,7 +33,7 @@ def scan_command() -> None:
         click.echo("Another scan is running; nothing done.")
         return
     for rule, seconds in report.seconds.items():
-        click.echo(f"{rule:20} raised {report.raised[rule]:6,}  cleared "
+        click.echo(f"{rule:22} raised {report.raised[rule]:6,}  cleared "
                    f"{report.cleared[rule]:6,}  {seconds * 1000:8.1f} ms")
     click.echo(f"snoozed flags reopened: {report.woken}; SQL statements: {len(statements)}; "
                f"total {sum(report.seconds.values()):.2f} s")

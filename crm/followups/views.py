@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from crm.errors import DomainError
+from crm.errors import DomainError, InvalidInput
 from crm.extensions import db
+from crm.followups import settings
 from crm.followups.queries import open_count, queue_query
-from crm.models import FollowUp
+from crm.models import STAGES, FollowUp
 from outreach import followups
 from outreach.meeting_times import instant_from_local
 
@@ -60,3 +61,23 @@ def resolve(followup_id: int):
     followups.resolve(flag, request.form.get("note", ""), current_user)
     flash("Resolved; the note is on the partner's timeline.", "success")
     return redirect(url_for(".index"))
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+def rules():
+    """Admins switch rules on and off and set their thresholds; the next scan uses them."""
+    if not current_user.is_admin:
+        abort(403)
+    values, errors = settings.form_values(), {}
+    if request.method == "POST":
+        try:
+            settings.save_settings(settings.from_form(request.form), current_user)
+        except InvalidInput as error:
+            values, errors = request.form, error.fields
+        else:
+            flash("Rules saved; the next scan uses them.", "success")
+            return redirect(url_for(".rules"))
+    page = render_template("followups/rules.html", rules=followups.RULES, values=values,
+                           errors=errors, stages=STAGES, is_map=settings.is_map,
+                           field_label=settings.field_label)
+    return page, 422 if errors else 200

@@ -58,3 +58,20 @@ def test_a_bad_snooze_date_is_a_message_not_an_error(logged_in, manager):
     assert response.status_code == 200
     assert "Pick a date to snooze until." in response.get_data(as_text=True)
     assert flag.status == "open"
+
+
+def test_growth_flags_link_to_the_partner_pages_growth_and_performance(logged_in, manager):
+    from crm.models import FollowUp as Flag
+
+    partners = [make_partner(name=f"P{n}", owner_id=manager.id) for n in range(3)]
+    for partner, rule in zip(partners, ("commission_review_due", "placement_ending_soon",
+                                        "performance_drop"), strict=True):
+        db.session.add(Flag(partner_id=partner.id, rule=rule, reason=f"{rule} reason",
+                            status="open", due_at=NOW, created_at=NOW))
+    db.session.commit()
+
+    page = logged_in.get("/followups/").get_data(as_text=True)
+
+    assert f'href="/partners/{partners[0].id}#growth" role="button" class="small">Review' in page
+    assert f'href="/partners/{partners[1].id}#growth" role="button"' in page
+    assert f'href="/partners/{partners[2].id}#performance" role="button"' in page
