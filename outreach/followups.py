@@ -285,6 +285,7 @@ class ScanReport:
     cleared: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     woken: int = 0
+    terms_updated: int = 0
     skipped: bool = False
 
 
@@ -298,6 +299,7 @@ def scan(now: datetime | None = None) -> ScanReport:
     report = ScanReport()
     try:
         report.woken = _wake_snoozed(now)
+        report.terms_updated = _bring_terms_into_force(now)
         settings = rule_settings()
         for rule in RULES.values():
             started = time.perf_counter()
@@ -376,6 +378,14 @@ def _dialect_insert():
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     return dialect_insert
+
+
+def _bring_terms_into_force(now: datetime) -> int:
+    """Future-dated commission changes come into force once a scan sees their day."""
+    # Imported here: crm.growth records on the timeline, whose service imports this module.
+    from crm.growth.commissions import apply_due_changes
+
+    return apply_due_changes(now.date())
 
 
 def _wake_snoozed(now: datetime) -> int:

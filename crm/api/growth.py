@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.growth import commissions, placements, promotions
 from crm.growth.common import load_membership, today
 from crm.growth.levers import placement_state, promotion_state
-from crm.models import MEMBERSHIP_STATUSES, PLACEMENT_KINDS, Promotion
+from crm.models import MEMBERSHIP_STATUSES, PLACEMENT_KINDS, Placement, Promotion
 
 blp = ApiBlueprint(
     "api_growth", __name__, url_prefix="/api/v1",
@@ -106,6 +106,19 @@ class PlacementCreateSchema(ma.Schema):
     notes = fields.String(load_default="", validate=validate.Length(max=placements.LIMITS["notes"]))
 
 
+class PlacementUpdateSchema(ma.Schema):
+    """Placement fields a caller may change; any subset of them."""
+
+    kind = fields.String(validate=validate.OneOf(PLACEMENT_KINDS))
+    starts_on = fields.Date(metadata=DAY)
+    ends_on = fields.Date(metadata={"description": "The last day it runs, on or after starts_on"})
+    fee_cents = fields.Integer(strict=True, allow_none=True,
+                               validate=validate.Range(0, placements.MAX_FEE_CENTS), metadata={
+                                   "description": "Whole cents in the client's currency; "
+                                                  "null: not agreed"})
+    notes = fields.String(validate=validate.Length(max=placements.LIMITS["notes"]))
+
+
 class PromotionSchema(ma.Schema):
     id = fields.Integer()
     membership_id = fields.Integer()
@@ -151,6 +164,13 @@ class PromotionEndSchema(ma.Schema):
     reason = fields.String(load_default="",
                            validate=validate.Length(max=promotions.LIMITS["reason"]),
                            metadata={"description": "Why; shown on the partner's timeline"})
+
+
+def load_placement(placement_id: int) -> Placement:
+    placement = db.session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound(f"There is no placement #{placement_id}.")
+    return placement
 
 
 def load_promotion(promotion_id: int) -> Promotion:
@@ -201,6 +221,32 @@ class Placements(MethodView):
         """Book a paid placement (fee in whole cents of the client's currency)."""
         membership = load_membership(membership_id)
         return placements.add_placement(membership, actor=api_user(), **data), 201
+
+
+@blp.route("/placements/<int:placement_id>", endpoint="placement")
+class PlacementById(MethodView):
+    @blp.response(200, PlacementSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, placement_id: int):
+        """One paid placement."""
+        return load_placement(placement_id)
+
+    @blp.arguments(PlacementUpdateSchema)
+    @blp.response(200, PlacementSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def patch(self, data: dict, placement_id: int):
+        """Change the given fields; the others keep their values."""
+        placement = load_placement(placement_id)
+        values = {"kind": placement.kind, "starts_on": placement.starts_on,
+                  "ends_on": placement.ends_on, "fee_cents": placement.fee_cents,
+                  "notes": placement.notes, **data}
+        return placements.update_placement(placement, actor=api_user(), **values)
+
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, placement_id: int):
+        """Remove a placement booked by mistake; the partner's timeline keeps a line about it."""
+        placements.delete_placement(load_placement(placement_id), actor=api_user())
 
 
 @blp.route("/memberships/<int:membership_id>/promotions", endpoint="promotions")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crm import clock
 from crm.errors import InvalidInput
@@ -100,21 +100,17 @@ def apply_due_changes(on: date | None = None) -> int:
     """Bring Membership.commission_terms up to the terms in force; returns how many changed.
 
     Recording a change already does this for its membership; this catches future-dated
-    changes once their day comes (for a daily job).
+    changes once their day comes. One UPDATE for every membership (the scan runs it).
     """
     on = on or today()
-    changes = db.session.scalars(select(CommissionChange)
-                                 .where(CommissionChange.effective_on <= on)).all()
-    newest: dict[int, CommissionChange] = {}
-    for change in changes:
-        best = newest.get(change.membership_id)
-        if best is None or (change.effective_on, change.id) > (best.effective_on, best.id):
-            newest[change.membership_id] = change
-    updated = 0
-    for membership_id, change in newest.items():
-        membership = db.session.get(Membership, membership_id)
-        if membership is not None and membership.commission_terms != change.new_terms:
-            membership.commission_terms = change.new_terms
-            updated += 1
+    in_force = (select(CommissionChange.new_terms)
+                .where(CommissionChange.membership_id == Membership.id,
+                       CommissionChange.effective_on <= on)
+                .order_by(CommissionChange.effective_on.desc(), CommissionChange.id.desc())
+                .limit(1).correlate(Membership).scalar_subquery())
+    updated = db.session.execute(
+        update(Membership).where(in_force.is_not(None), Membership.commission_terms != in_force)
+        .values(commission_terms=in_force).execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     return updated

@@ -132,8 +132,7 @@ def edit_placement(placement_id: int):
         else:
             flash("Placement saved.", "success")
             return _back_to_partner(placement.membership)
-    return _form_page(form, placement.membership, "placement", placement=placement,
-                      delete_form=DeleteForm(formdata=None))
+    return _form_page(form, placement.membership, "placement", placement=placement)
 
 
 @bp.post("/placements/<int:placement_id>/delete")

@@ -225,9 +225,10 @@ def test_the_number_of_statements_does_not_grow_with_partners(app, partners):
         event.remove(engine, "before_cursor_execute", listener)
 
     assert len(open_partners("stale")) == partners
-    # The lease, the wake-up and the settings; two a rule (five when it keeps a temp table).
+    # The lease, the wake-up, commission terms coming into force and the settings; two a
+    # rule (five when it keeps a temp table).
     per_rule = sum(5 if rule.materialize else 2 for rule in followups.RULES.values())
-    assert len(statements) <= 6 + per_rule
+    assert len(statements) <= 7 + per_rule
 
 
 def test_rapport_followups_scan_prints_each_rule(app, runner):

@@ -241,3 +241,24 @@ def test_no_suggestion_for_a_membership_that_is_not_approved(app):
     membership = member(status="pending", levers=["promotion"])
 
     assert overview.growth_of(membership.partner)[0].suggestion is None
+
+
+def test_a_scan_brings_a_future_dated_change_into_force_on_its_day(app, clock, membership):
+    # Given a raise recorded today for next week
+    from datetime import timedelta
+
+    from outreach.followups import scan
+
+    commissions.record_commission_change(
+        membership, "12% CPS", clock.now().date() + timedelta(days=7), "Q2 review")
+    scan(clock.now())
+    assert membership.commission_terms != "12% CPS"
+
+    # When the scan runs on that day
+    clock.set(clock.now() + timedelta(days=7))
+    report = scan(clock.now())
+
+    # Then the membership's terms are the new ones
+    db.session.refresh(membership)
+    assert membership.commission_terms == "12% CPS"
+    assert report.terms_updated == 1
