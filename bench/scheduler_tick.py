@@ -124,19 +124,21 @@ def run(url: str, instance: Path, profile: bool = False) -> None:
         seeded = time.perf_counter() - started
         total = db.session.scalar(select(func.count(Enrollment.id)))
         profiler = cProfile.Profile() if profile else None
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         queued = tick()
         if profiler:
             profiler.disable()
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started  # this process only, not the PostgreSQL server
         if profiler:
             order = os.environ.get("BENCH_SORT", "cumulative")  # or tottime
             pstats.Stats(profiler).sort_stats(order).print_stats(45)
         rows = db.session.scalar(select(func.count(OutboundEmail.id)))
         print(f"{db.engine.dialect.name:10} enrollments={total:,} due={DUE:,} queued={queued:,} "
-              f"outbox_rows={rows:,} tick={elapsed:.2f}s (seeded in {seeded:.0f}s)")
+              f"outbox_rows={rows:,} tick={elapsed:.2f}s cpu={cpu:.2f}s (seeded in {seeded:.0f}s) "
+              f"load={os.getloadavg()[0]:.2f}")
         db.session.remove()
         db.engine.dispose()
 

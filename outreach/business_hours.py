@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -22,8 +23,12 @@ class BusinessHours:
             raise ValueError("business hours must start before they end")
 
 
+@lru_cache(maxsize=4096)
 def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """The instant a wall clock in `zone` shows `at` on `day`, or the first one after a gap."""
+    """The instant a wall clock in `zone` shows `at` on `day`, or the first one after a gap.
+
+    Cached: a tick asks it for the same few days, hours and zones thousands of times.
+    """
     wall = datetime.combine(day, at, tzinfo=zone)
     instant = wall.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != wall.replace(tzinfo=None):

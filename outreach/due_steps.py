@@ -2,7 +2,8 @@
 
 This is the hot path of the scheduler (10,000 due among 1,000,000 enrollments must take
 seconds, not minutes), so it reads plain rows instead of ORM objects, loads everything a
-batch needs with one query per table, and writes with three bulk statements.
+batch needs with one query per table, and writes with three bulk statements (one each on
+PostgreSQL, outreach.bulk_writes).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, select
 
 from crm.extensions import db
 from crm.models import (
@@ -27,6 +29,7 @@ from crm.models import (
     Suppression,
     User,
 )
+from outreach.bulk_writes import insert_rows, is_postgresql, update_rows
 from outreach.business_hours import BusinessHours
 from outreach.email_templates import TemplateProblem
 from outreach.messages import new_message_id
@@ -61,6 +64,7 @@ class BatchContext:
         self.suppressed = set(db.session.scalars(
             select(Suppression.email_key).where(Suppression.email_key.in_(keys))
         )) if keys else set()
+        self.send_times: dict[tuple[str, BusinessHours], datetime] = {}
         default_name, self.sender_address = parseaddr(current_app.config["RAPPORT_MAIL_FROM"])
         self.default_sender = default_name or "Rapport"
         self.domain = self.sender_address.rsplit("@", 1)[-1]
@@ -120,30 +124,22 @@ class Writes:
         self.event(row.partner_id, f"Sequence stopped: {reason}")
 
     def flush(self) -> list[int]:
-        if self.enrollments:
-            db.session.execute(update(Enrollment), self.enrollments)
+        update_rows(Enrollment.__table__, "id", self.enrollments)
         ids = _insert_emails(self.emails)
-        if self.events:
-            # Core, not ORM, inserts: thousands of plain rows without identity bookkeeping.
-            db.session.execute(insert(Interaction.__table__), self.events)
+        insert_rows(Interaction.__table__, self.events)
         return ids
 
 
 def _insert_emails(rows: list[dict]) -> list[int]:
     if not rows:
         return []
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     # The unique (enrollment, step) key: a step queued twice by racing ticks is inserted once.
     table = OutboundEmail.__table__
-    db.session.execute(
-        dialect_insert(table).on_conflict_do_nothing(index_elements=["enrollment_id", "step_id"]),
-        rows,
-    )
-    # The ids by Message-ID, not RETURNING: a plain executemany is 3-4x faster on PostgreSQL
-    # than one giant multi-row INSERT … RETURNING, and skipped rows are left out either way.
+    conflict = ["enrollment_id", "step_id"]
+    if is_postgresql():
+        return insert_rows(table, rows, conflict=conflict, returning="id")
+    insert_rows(table, rows, conflict=conflict)
+    # The ids by Message-ID, not RETURNING: skipped rows are left out either way.
     return list(db.session.scalars(
         select(table.c.id).where(table.c.message_id.in_([row["message_id"] for row in rows]))
     ))
@@ -185,7 +181,7 @@ def _advance(row: Row, context: BatchContext, writes: Writes) -> None:
     if partner.email_key in context.suppressed:
         return writes.stop(row, "suppressed")
     zone = zone_of(partner.timezone)
-    send_at = step_due_at(writes.now, 0, zone, plan.hours, writes.now)
+    send_at = _send_time(context, zone, plan.hours, writes.now)
     if send_at > writes.now:  # due, but outside the partner's business hours
         return writes.enrollment(row, due_at=send_at)
     step = plan.steps.get(row.next_position)
@@ -202,6 +198,15 @@ def _advance(row: Row, context: BatchContext, writes: Writes) -> None:
     else:
         writes.enrollment(row, status="completed", position=step.position + 1,
                           reason="completed")
+
+
+def _send_time(context: BatchContext, zone: ZoneInfo, hours: BusinessHours,
+               now: datetime) -> datetime:
+    # The same for every partner in a zone: a batch has a few zones and thousands of rows.
+    key = (zone.key, hours)
+    if key not in context.send_times:
+        context.send_times[key] = step_due_at(now, 0, zone, hours, now)
+    return context.send_times[key]
 
 
 def _queue_email(row: Row, step, partner, plan: Plan, context: BatchContext,

@@ -28,6 +28,7 @@ from jinja2.sandbox import SecurityError
 from outreach.template_limits import (
     OUTPUT_LIMIT,
     RUNTIME_ERRORS,
+    Budget,
     Hardener,
     Limit,
     Sandbox,
@@ -101,7 +102,12 @@ def _compiled(source: str, html: bool) -> Template:
     # Compiling is ~100x the cost of rendering; a tick renders each step thousands of times.
     env = _HTML if html else _TEXT
     tree = Hardener().visit(env.parse(source))
-    return env.from_string(tree.set_environment(env))
+    template = env.from_string(tree.set_environment(env))
+    # A plain dict, not Jinja's ChainMap over the environment's globals: every render copies
+    # the globals into its context, and copying a ChainMap costs more than the render itself.
+    # The sandbox's globals are fixed when it is made, so the snapshot cannot go stale.
+    template.globals = dict(template.globals)
+    return template
 
 
 def _compile(source: str, html: bool) -> Template:
@@ -128,18 +134,26 @@ def render(source: str, context: Mapping[str, Any], html: bool = True) -> str:
     """Render in the sandbox; any failure is a TemplateProblem with its line."""
     template = _compile(source, html)
     try:
-        with budgeted():
-            return _bounded(template, context)
+        with budgeted() as budget:
+            return _bounded(template, context, budget)
     except (TemplateError, Limit, *RUNTIME_ERRORS) as error:
         raise _problem(error) from None
 
 
-def _bounded(template: Template, context: Mapping[str, Any]) -> str:
-    # Output is counted as it is written; this also stops a `{% filter %}` block's result.
-    parts, size = [], 0
-    for part in template.generate(context):
-        size += len(part)
-        if size > OUTPUT_LIMIT:
-            raise Limit(f"the email would be longer than {OUTPUT_LIMIT:,} characters")
+def _bounded(template: Template, context: Mapping[str, Any], budget: Budget) -> str:
+    # Output is counted as it is written, in the same count as what the template wrote into
+    # captured blocks (macros, `{% set %}`, `{% filter %}`), which the Hardener charges.
+    # A limit is thrown into the template where it stands, so the problem has its line.
+    parts = []
+    output = template.generate(context)
+    for part in output:
+        budget.written += len(part)
+        if budget.written > OUTPUT_LIMIT:
+            output.throw(Limit(f"the email would be longer than {OUTPUT_LIMIT:,} characters"))
         parts.append(part)
+        if not len(parts) % 1024:  # plain output spends no steps, so look at the clock here
+            try:
+                budget.check_time()
+            except Limit as limit:
+                output.throw(limit)
     return "".join(parts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 import tldextract
@@ -65,16 +65,23 @@ def normalize_website(text: str) -> tuple[str, str | None]:
     host = (parts.hostname or "").lower().rstrip(".")
     if parts.scheme not in ("http", "https") or not host or " " in host:
         raise InvalidWebsite(f"{text.strip()!r} is not a website address")
-    extracted = _extractor()(host)
-    if not extracted.suffix or not extracted.domain:
+    subdomain, registrable, suffix = _host_parts(host)
+    if not suffix or not registrable:
         raise InvalidWebsite(f"{host!r} has no registrable domain")
-    domain = f"{extracted.domain}.{extracted.suffix}"
+    domain = f"{registrable}.{suffix}"
     if domain in SHARED_PLATFORMS:
-        subdomain = extracted.subdomain
         if subdomain not in ("", "www", "m"):  # alice.substack.com: the account is the host
             return url, f"{subdomain}.{domain}"
         return url, _account_key(domain, parts.path)
     return url, domain
+
+
+@lru_cache(maxsize=4096)
+def _host_parts(host: str) -> tuple[str, str, str]:
+    # (subdomain, domain, suffix): the public-suffix lookup, remembered for recent hosts,
+    # since an import meets the same hosts (youtube.com, substack.com …) again and again.
+    extracted = _extractor()(host)
+    return extracted.subdomain, extracted.domain, extracted.suffix
 
 
 def _account_key(domain: str, path: str) -> str | None:

@@ -5,7 +5,7 @@ import pytest
 
 from crm.errors import Conflict
 from crm.partners import service
-from crm.partners.identity import normalize_website
+from crm.partners.identity import InvalidEmail, normalize_email, normalize_website
 
 
 @pytest.mark.parametrize(("url", "key"), [
@@ -42,3 +42,22 @@ def test_two_people_on_one_platform_are_two_partners(app, manager):
                                 "website": "https://www.linkedin.com/in/Alice/"}, manager)
 
     assert set(error.value.fields) == {"website"}
+
+
+def test_a_remembered_domain_gives_each_address_its_own_result():
+    # Given a domain already checked once
+    normalize_email("first@Example.COM")
+    # When other addresses on it are normalised, then each keeps its own local part
+    assert normalize_email("Second.Person@example.com") == (
+        "Second.Person@example.com", "second.person@example.com")
+    assert normalize_email("x@EXAMPLE.com") == ("x@example.com", "x@example.com")
+
+
+def test_a_bad_address_on_a_remembered_domain_is_still_refused():
+    # Given a valid address on a domain, which is then remembered
+    normalize_email("ok@gmail.com")
+    # When a malformed address on the same domain and a bad domain come in, then both fail
+    with pytest.raises(InvalidEmail):
+        normalize_email("two..dots@gmail.com")
+    with pytest.raises(InvalidEmail):
+        normalize_email("someone@gmail..com")
