@@ -29,7 +29,11 @@ from crm.models.partners import (
     Partner,
     PartnerTag,
 )
-from crm.models.performance import PerformanceDay
+from crm.models.performance import (
+    PerformanceClientDay,
+    PerformanceDay,
+    PerformanceMembershipMonth,
+)
 from crm.models.reports import ReportShare
 from crm.models.users import ROLES, ApiToken, User
 
@@ -53,6 +57,8 @@ __all__ = [
     "Placement",
     "Promotion",
     "PerformanceDay",
+    "PerformanceClientDay",
+    "PerformanceMembershipMonth",
     "ReportShare",
     "FOLLOWUP_STATUSES",
     "FollowUp",

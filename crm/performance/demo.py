@@ -2,7 +2,7 @@
 
 Each program gets a conversion rate, an order value and a commission model; each member a
 size and a trend (steady, growing or dropping over the last weeks), weekends are quieter,
-and a few days carry a reversal. Written with one executemany.
+and a few days carry a reversal. Written with one executemany, then rolled up.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 
 from crm.extensions import db
 from crm.models import Membership, PerformanceDay
+from crm.performance import rollups
 
 DAYS = 120
 TRENDS = {"steady": 5, "growing": 3, "dropping": 2}
@@ -35,6 +36,7 @@ def load(rng: random.Random, now: datetime) -> None:
         days += _member_days(rng, membership_id, program, first, end, now)
     if days:
         db.session.execute(insert(PerformanceDay), days)
+        rollups.refresh((row["membership_id"], row["day"]) for row in days)
 
 
 def _program(rng: random.Random) -> dict[str, float]:
