@@ -67,6 +67,16 @@ class CsvLayout:
 
 def inspect(path: Path, max_bytes: int) -> CsvLayout:
     """Check the file and find its layout, or raise ImportFileError saying what is wrong."""
+    encoding, sample = read_sample(path, max_bytes)
+    return _layout(path, encoding, sample)
+
+
+def read_sample(path: Path, max_bytes: int) -> tuple[str, str]:
+    """(encoding, the first 64 KB as text, whole lines) of a CSV file that passes the checks.
+
+    Any CSV upload (recruitment lists, performance exports) goes through these checks: size,
+    Excel workbooks, binary data, encoding, blank files.
+    """
     size = os.path.getsize(path)
     if size == 0:
         raise ImportFileError("The file is empty.")
@@ -78,8 +88,7 @@ def inspect(path: Path, max_bytes: int) -> CsvLayout:
     with open(path, "rb") as binary:
         head = binary.read(SAMPLE_BYTES)
     encoding = _encoding(head)
-    sample = _decoded_sample(path, head, encoding)
-    return _layout(path, encoding, sample)
+    return encoding, _decoded_sample(path, head, encoding)
 
 
 def _encoding(head: bytes) -> str:
