@@ -37,6 +37,10 @@ test: install-test lint
 bench: install-test
 	$(BIN)/python bench/partners_list.py
 	$(BIN)/python bench/import_csv.py
+	$(BIN)/python bench/scheduler_tick.py
+	$(BIN)/python bench/outbox_pipeline.py
+	$(BIN)/python bench/followup_scan.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
