@@ -1,22 +1,26 @@
-"""Thousands of rows in one statement on PostgreSQL: the batch as one JSON document.
+"""Thousands of rows in one statement on PostgreSQL: COPY, or the batch as one JSON document.
 
 An executemany sends one INSERT or UPDATE per row (psycopg pipelines them, but the server
 still plans and runs each one); a multi-row VALUES statement, or one array parameter per
-column, makes psycopg build and escape every value in Python. Here the rows travel as one
-JSON string (json.dumps, in C) that `json_populate_recordset(NULL::table, …)` turns back into
-rows of the table's own type, so each column is parsed exactly as its type parses input.
-Values first go through each column type's bind processing (UTC datetimes become naive
-UTC, as the ORM stores them). SQLite gets the driver's own executemany of those values.
+column, makes psycopg build and escape every value in Python. A plain insert goes through
+COPY, whose rows psycopg formats in C and the server loads without planning a statement.
+An insert that skips conflicts or returns ids, and an update, cannot use COPY: there the rows
+travel as one JSON string (json.dumps, in C) that `json_populate_recordset(NULL::table, …)`
+turns back into rows of the table's own type, so each column is parsed exactly as its type
+parses input. Values first go through each column type's bind processing (UTC datetimes
+become naive UTC, as the ORM stores them). SQLite gets the driver's own executemany of those
+values.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Table, text
+from sqlalchemy import ARRAY, JSON, ColumnElement, Table, any_, bindparam, text
+from sqlalchemy.exc import DBAPIError
 
 from crm.extensions import db
 
@@ -24,6 +28,18 @@ from crm.extensions import db
 def is_postgresql() -> bool:
     """Whether the session's database is PostgreSQL."""
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def one_of(column: ColumnElement[Any], values: Collection[Any]) -> ColumnElement[bool]:
+    """`column IN values` for a batch of values; on PostgreSQL as `= ANY(array)`.
+
+    The array is one parameter, so the statement's text is the same for any number of values
+    and psycopg converts it once; IN would expand a parameter for every value, each batch a
+    new statement.
+    """
+    if is_postgresql():
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def insert_rows(table: Table, rows: Sequence[dict[str, Any]], conflict: Sequence[str] = (),
@@ -41,6 +57,9 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]], conflict: Sequence
         marks = ", ".join("?" for _ in names)
         _executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks}){skip}",
                      table, names, rows)
+        return []
+    if not conflict and not returning:
+        _copy(f"COPY {table.name} ({columns}) FROM STDIN", table, names, rows)
         return []
     sql = (f"INSERT INTO {table.name} ({columns}) SELECT {columns} "
            f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json))"
@@ -84,6 +103,27 @@ def _executemany(sql: str, table: Table, names: list[str],
                  rows: Sequence[dict[str, Any]]) -> None:
     # The driver's executemany with values bound as SQLAlchemy binds them (the same
     # processors), without SQLAlchemy building a parameter dict for every row.
+    db.session.connection().exec_driver_sql(sql, _bound_values(table, names, rows))
+
+
+def _copy(sql: str, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
+    # On the session's own connection, so the rows are part of its transaction. The driver's
+    # errors are wrapped as SQLAlchemy wraps them, so callers catch one kind of error.
+    connection = db.session.connection()
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with connection.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(sql) as copy:
+            for values in _bound_values(table, names, rows):
+                copy.write_row(values)
+    except driver_error as error:
+        raise DBAPIError.instance(sql, None, error, driver_error) from error
+
+
+def _bound_values(table: Table, names: list[str],
+                  rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Each row's `names` values as the column types bind them; a name the rows lack gets
+    the column's default (those names come last)."""
     present = [name for name in names if name in rows[0]]  # the defaults come last
     processors = _processors(table, names)
     tail = tuple(process(table.c[name].default.arg) if process else table.c[name].default.arg
@@ -97,7 +137,7 @@ def _executemany(sql: str, table: Table, names: list[str],
         for i, process in converted:
             value[i] = process(value[i])
         values.append((*value, *tail))
-    db.session.connection().exec_driver_sql(sql, values)
+    return values
 
 
 def _document(table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> str:

@@ -1,13 +1,13 @@
 """Bulk writes: one statement per table on PostgreSQL, the same rows as an executemany."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from crm import clock
 from crm.extensions import db
 from crm.models import Interaction, Partner
-from outreach.bulk_writes import insert_rows, update_rows
+from outreach.bulk_writes import insert_rows, one_of, update_rows
 from tests.factories import make_partner
 
 
@@ -54,3 +54,51 @@ def test_updated_rows_change_only_their_own_row(app):
     # Then exactly those two changed
     names = db.session.scalars(select(Partner.name).order_by(Partner.id)).all()
     assert names == ["First", "P1", "Third"]
+
+
+def test_inserted_rows_keep_json_lists_nulls_and_text_that_copy_must_escape(app):
+    # Given two partner rows: one with a list of channels and awkward text, one with nulls
+    now = clock.now()
+    base = {"phone": "", "company": "", "website": "", "website_domain": None, "country": "",
+            "timezone": "UTC", "source": "other", "source_list": "", "stage": "prospect",
+            "owner_id": None, "search_text": "", "created_at": now, "updated_at": now}
+    rows = [
+        base | {"name": "Tab\there, back\\slash, new\nline", "email": "a@shop.com",
+                "email_key": "a@shop.com", "channels": ["Blog", "Newsletter"],
+                "about": "'; DROP TABLE partners; --"},
+        base | {"name": "Nulls", "email": None, "email_key": None, "channels": [], "about": ""},
+    ]
+    # When they are bulk-inserted (COPY on PostgreSQL)
+    insert_rows(Partner.__table__, rows)
+    db.session.commit()
+    # Then every value reads back exactly as given
+    stored = db.session.execute(select(Partner.name, Partner.email, Partner.channels,
+                                       Partner.about, Partner.created_at)
+                                .order_by(Partner.id)).all()
+    assert [tuple(r) for r in stored] == [
+        ("Tab\there, back\\slash, new\nline", "a@shop.com", ["Blog", "Newsletter"],
+         "'; DROP TABLE partners; --", now),
+        ("Nulls", None, [], "", now),
+    ]
+
+
+def test_a_refused_bulk_insert_raises_a_database_error_and_can_be_rolled_back(app):
+    # Given a partner with an email key
+    make_partner(email="taken@shop.com")
+    row = {"partner_id": 10**9, "kind": "system", "occurred_at": clock.now(),
+           "summary": "for nobody", "author_id": None, "created_at": clock.now()}
+    # When an event for a partner that does not exist is bulk-inserted
+    with pytest.raises(DBAPIError):
+        insert_rows(Interaction.__table__, [row])
+    # Then the session rolls back cleanly and nothing was stored
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Interaction)) == 0
+
+
+def test_one_of_matches_exactly_the_given_values_for_any_batch_size(app):
+    partners = [make_partner(name=f"P{n}") for n in range(5)]
+    ids = [p.id for p in partners]
+    for wanted in ([], ids[:1], ids[1:4], [*ids, 10**9]):
+        found = db.session.scalars(
+            select(Partner.id).where(one_of(Partner.id, wanted)).order_by(Partner.id)).all()
+        assert found == sorted(i for i in wanted if i in ids)
