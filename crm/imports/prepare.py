@@ -44,19 +44,19 @@ SOURCE_ALIASES = {
 class Owners:
     """The users a row's owner cell may name, by email or by full name (case-insensitive)."""
 
-    users: tuple[User, ...]  # held so the session's identity map keeps them for session.get
     by_email: Mapping[str, int]
     by_name: Mapping[str, tuple[int, ...]]
 
     @classmethod
     def load(cls) -> Owners:
         """Every active user; there are few, so one query per import."""
-        users = tuple(db.session.scalars(select(User).where(User.is_active_user.is_(True))))
+        users = db.session.execute(
+            select(User.id, User.email, User.name).where(User.is_active_user.is_(True))
+        ).all()
         by_name: dict[str, list[int]] = defaultdict(list)
         for user in users:
             by_name[user.name.strip().lower()].append(user.id)
         return cls(
-            users,
             {user.email.lower(): user.id for user in users},
             {name: tuple(ids) for name, ids in by_name.items()},
         )
@@ -121,12 +121,16 @@ def _partner_data(raw: Mapping[str, str]) -> dict[str, Any]:
 
 
 def prepare_row(raw: Mapping[str, str], owners: Owners) -> dict[str, Any]:
-    """Checked partner fields for one row, or InvalidInput with a reason per field."""
+    """Checked partner fields for one row, or InvalidInput with a reason per field.
+
+    It reads no database: Owners has already checked the owner the row names.
+    """
     data = _partner_data(raw)
     errors: dict[str, str] = {}
+    owner_id = None
     if raw.get("owner"):
         try:
-            data["owner_id"] = owners.resolve(raw["owner"])
+            owner_id = owners.resolve(raw["owner"])
         except ValueError as error:
             errors["owner"] = str(error)
     if len(raw.get("website", "")) > WEBSITE_LIMIT:
@@ -140,6 +144,8 @@ def prepare_row(raw: Mapping[str, str], owners: Owners) -> dict[str, Any]:
         errors["name"] = "is required: the row has no name, company, email or website"
     if errors:
         raise InvalidInput("The row is not valid.", dict(sorted(errors.items())))
+    if owner_id is not None:
+        cleaned["owner_id"] = owner_id
     source = source_for(raw.get("source", ""))
     if source is not None:  # otherwise the import's own source applies
         cleaned["source"] = source

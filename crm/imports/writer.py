@@ -1,10 +1,10 @@
 """Writing one batch of decisions with bulk statements, inside the caller's transaction.
 
-New partners are inserted with multi-row INSERT … RETURNING id; merges fill blanks with one
-executemany UPDATE; tags and timeline events are executemany INSERTs. These are Core
-statements on the tables: the ORM's bulk path costs about twice as much per row here.
-A partner already in the database gets one "Appeared in recruitment list" event per import,
-however many rows match it.
+New partners, their tags and the merge events go in through `outreach.bulk_writes` (COPY on
+PostgreSQL, the driver's executemany on SQLite); merges fill blanks with one bulk UPDATE; the
+"Imported" events are one INSERT … SELECT. These are Core statements on the tables: the ORM's
+bulk path costs about twice as much per row here. A partner already in the database gets one
+"Appeared in recruitment list" event per import, however many rows match it.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, cast, insert, literal, select, text, update
+from sqlalchemy import Integer, cast, insert, literal, select, text
 
 from crm.extensions import db
 from crm.imports.plan import FILLABLE, KEYS, Decision, Target
 from crm.models import Interaction, Partner, PartnerTag, UTCDateTime
 from crm.partners.identity import search_text
 from crm.partners.service import SUMMARY_LIMIT
+from outreach.bulk_writes import insert_rows, is_postgresql, one_of, update_rows
 
 # What a new partner gets for a field its row leaves out.
 DEFAULTS: dict[str, Any] = {
@@ -65,8 +66,7 @@ class Writer:
         if new:
             self._insert(new)
         events = self._merge(merged) if merged else []
-        if events:
-            db.session.execute(insert(INTERACTIONS), events)
+        insert_rows(INTERACTIONS, events)
 
     def _insert(self, decisions: list[Decision]) -> None:
         rows = [self._partner_row(d.data) for d in decisions]
@@ -74,8 +74,7 @@ class Writer:
         tags = [{"partner_id": partner_id, "name": tag}
                 for d, partner_id in zip(decisions, ids, strict=True)
                 for tag in d.data.get("tags", [])]
-        if tags:
-            db.session.execute(insert(TAGS), tags)
+        insert_rows(TAGS, tags)
         self.new_ids.update(zip((d.row for d in decisions), ids, strict=True))
         self._record_imported(ids)
 
@@ -89,7 +88,7 @@ class Writer:
             literal(f"Imported from recruitment list '{context.list_name}'"[:SUMMARY_LIMIT]),
             literal(f"From {context.file_name}; source: ") + PARTNERS.c.source + ".",
             cast(literal(context.actor_id), Integer), now,
-        ).where(PARTNERS.c.id.in_(ids))
+        ).where(one_of(PARTNERS.c.id, ids))
         db.session.execute(insert(INTERACTIONS).from_select(EVENT_COLUMNS, events))
 
     def _partner_row(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -122,14 +121,12 @@ class Writer:
             if d.target and d.target.kind == "partner" and partner_id not in self.announced:
                 self.announced.add(partner_id)
                 events.append(self._merge_event(partner_id, d, added))
-        if changed:
-            db.session.execute(update(PARTNERS).where(PARTNERS.c.id == bindparam("pid")), [
-                {"pid": pid, **{name: partners[pid][name] for name in STORED},
-                 "search_text": _search_text(partners[pid]), "updated_at": self.context.now}
-                for pid in sorted(changed)
-            ])
-        if new_tags:
-            db.session.execute(insert(TAGS), new_tags)
+        update_rows(PARTNERS, "id", [
+            {"id": pid, **{name: partners[pid][name] for name in STORED},
+             "search_text": _search_text(partners[pid]), "updated_at": self.context.now}
+            for pid in sorted(changed)
+        ])
+        insert_rows(TAGS, new_tags)
         return events
 
     def _merge_event(self, partner_id: int, d: Decision, added: dict[str, list[str]]):
@@ -156,12 +153,13 @@ class Writer:
 
 
 def insert_partners(rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the rows with one executemany; their new ids, in the same order.
+    """Insert the rows in one bulk write; their new ids, in the same order.
 
-    INSERT … RETURNING id in row order costs several times a plain executemany (SQLite
-    cannot batch it at all), so the ids are settled first and sent with the rows.
+    INSERT … RETURNING id in row order costs several times a plain bulk insert (SQLite
+    cannot batch it at all, and COPY returns nothing), so the ids are settled first and
+    sent with the rows.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql():
         ids = list(db.session.scalars(text(
             "SELECT nextval(pg_get_serial_sequence('partners', 'id'))"
             " FROM generate_series(1, :count)"
@@ -173,21 +171,20 @@ def insert_partners(rows: list[dict[str, Any]]) -> list[int]:
         first = db.session.scalar(insert(PARTNERS).returning(PARTNERS.c.id), rows[0])
         ids = list(range(first, first + len(rows)))
         pending = list(zip(rows[1:], ids[1:], strict=True))
-    if pending:
-        db.session.execute(insert(PARTNERS), [row | {"id": pid} for row, pid in pending])
+    insert_rows(PARTNERS, [row | {"id": pid} for row, pid in pending])
     return ids
 
 
 def _current_values(ids: set[int]) -> dict[int, dict[str, Any]]:
-    columns = [Partner.id, *(getattr(Partner, name) for name in STORED)]
-    rows = db.session.execute(select(*columns).where(Partner.id.in_(ids)))
+    columns = [PARTNERS.c.id, *(PARTNERS.c[name] for name in STORED)]
+    rows = db.session.connection().execute(select(*columns).where(one_of(PARTNERS.c.id, ids)))
     return {row.id: dict(row._mapping) for row in rows}
 
 
 def _current_tags(ids: set[int]) -> dict[int, set[str]]:
     tags: dict[int, set[str]] = defaultdict(set)
-    rows = db.session.execute(
-        select(PartnerTag.partner_id, PartnerTag.name).where(PartnerTag.partner_id.in_(ids))
+    rows = db.session.connection().execute(
+        select(TAGS.c.partner_id, TAGS.c.name).where(one_of(TAGS.c.partner_id, ids))
     )
     for partner_id, name in rows:
         tags[partner_id].add(name)
