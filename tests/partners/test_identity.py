@@ -2,6 +2,9 @@
 the account on that platform."""
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm.errors import Conflict
 from crm.partners import service
@@ -61,3 +64,48 @@ def test_a_bad_address_on_a_remembered_domain_is_still_refused():
         normalize_email("two..dots@gmail.com")
     with pytest.raises(InvalidEmail):
         normalize_email("someone@gmail..com")
+
+
+# The plain-address shortcut in normalize_email must give email-validator's own answer.
+def library_answer(text):
+    try:
+        return validate_email(text.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def our_answer(text):
+    try:
+        return normalize_email(text)[0]
+    except InvalidEmail:
+        return None
+
+
+@pytest.mark.parametrize("text", [
+    "ann.lee+deals@Shop.COM", "A_B-c@sub.shop.co.uk", "PostMaster@shop.com", "Info@shop.com",
+    "ann@shop.local", "ann@x.onion", "ann@mail.test", "ann@localhost", "ann@shop.invalid",
+    "ann@xn--bcher-kva.com", "ann@ab--c.com", "ann@a--b.com", "ann@shop.123", "ann@shop",
+    "ann@-shop.com", "ann@shop-.com", ".ann@shop.com", "ann.@shop.com", "a..b@shop.com",
+    "ann@shop..com", "ann@.shop.com", "ann@shop.com.", "ann@@shop.com", "@shop.com", "ann@",
+    "x" * 64 + "@shop.com", "x" * 65 + "@shop.com", "ann@" + "d" * 63 + ".com",
+    "ann@" + "d" * 64 + ".com", "a@" + ".".join(["d" * 60] * 4) + ".com",
+    "x" * 64 + "@" + ".".join(["d" * 61] * 3) + ".co", "ann@" + "c" * 64,
+    "Ann Lee <ann@shop.com>", '"ann lee"@shop.com', "ann!#$%&'*/=?^`{|}~@shop.com",
+    "josé@shop.com", "ann@bücher.de", "ann@ＳＨＯＰ.com", " ann@shop.com ", "ann@shop.c",
+])
+def test_plain_addresses_get_the_libraries_answer(text):
+    assert our_answer(text) == library_answer(text)
+
+
+ADDRESS_CHARS = "aZ09._+-@!é" + "ＡxnX"
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(st.text(alphabet=ADDRESS_CHARS, max_size=30)
+       | st.builds(lambda local, labels, tld: f"{local}@{'.'.join(labels)}.{tld}",
+                   st.text(alphabet="aZ09._+-", min_size=1, max_size=70),
+                   st.lists(st.text(alphabet="aZ09-", min_size=1, max_size=66), min_size=1,
+                            max_size=4),
+                   st.sampled_from(["com", "COM", "c", "123", "test", "local", "co", "x1"])))
+def test_generated_addresses_get_the_libraries_answer(text):
+    assert our_answer(text) == library_answer(text)
