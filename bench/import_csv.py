@@ -118,8 +118,10 @@ def child(url: str, csv_path: Path, instance: Path) -> dict:
     from crm import create_app
     from crm.clock import FixedClock
     from crm.extensions import db
+    from crm.process import freeze_startup_heap
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": instance})
+    freeze_startup_heap()  # as `rapport`, gunicorn (wsgi.py) and the workers do
     app.extensions["rapport.clock"] = FixedClock(NOW)
     with app.app_context():
         upgrade()

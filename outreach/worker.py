@@ -10,11 +10,13 @@ import dramatiq
 
 from crm import create_app
 from crm.config import ConfigError
+from crm.process import freeze_startup_heap
 
 try:
     app = create_app()
 except ConfigError as error:
     sys.exit(f"rapport: configuration error: {error}")
+freeze_startup_heap()
 if not app.config["RAPPORT_BROKER_URL"]:
     sys.exit("rapport: configuration error: RAPPORT_BROKER_URL: required for dramatiq workers "
              "(the embedded mode runs its workers inside `rapport serve`)")

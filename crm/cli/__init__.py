@@ -29,8 +29,11 @@ def init_app(app: Flask) -> None:
 
 def _create_app() -> Flask:
     from crm import create_app
+    from crm.process import freeze_startup_heap
 
-    return create_app()
+    app = create_app()
+    freeze_startup_heap()
+    return app
 
 
 def main() -> None:
