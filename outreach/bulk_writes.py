@@ -15,7 +15,7 @@ values.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -96,7 +96,24 @@ def _insert_columns(table: Table, row: dict[str, Any]) -> list[str]:
 
 def _processors(table: Table, names: list[str]) -> list[Any]:
     dialect = db.session.get_bind().dialect
-    return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    return [_bind_processor(table.c[name], dialect) for name in names]
+
+
+def _bind_processor(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return None
+    last_value, last_bound = object(), None
+
+    def bind(value: Any) -> Any:
+        # A batch's rows mostly share their timestamps (one `now`), so a value that is the
+        # very object of the row before is bound once, not a thousand times.
+        nonlocal last_value, last_bound
+        if value is not last_value:
+            last_value, last_bound = value, process(value)
+        return last_bound
+
+    return bind
 
 
 def _executemany(sql: str, table: Table, names: list[str],
@@ -151,7 +168,7 @@ def _document(table: Table, names: list[str], rows: Sequence[dict[str, Any]]) ->
         if isinstance(column.type, JSON):
             structures.append(name)
         else:
-            processors[name] = column.type.dialect_impl(dialect).bind_processor(dialect)
+            processors[name] = _bind_processor(column, dialect)
     defaults = {name: table.c[name].default.arg for name in names if name not in rows[0]}
     documents = []
     for row in rows:
