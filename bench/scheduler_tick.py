@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import platform
 import pstats
@@ -39,6 +40,7 @@ from crm.models import (  # noqa: E402
     SequenceStep,
     User,
 )
+from crm.process import freeze_startup_heap  # noqa: E402
 from outreach import default_sequence  # noqa: E402
 from outreach.scheduler import tick  # noqa: E402
 
@@ -113,6 +115,7 @@ def _enrollments() -> None:
 def run(url: str, instance: Path, profile: bool = False) -> None:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": instance,
                       "MAIL_FROM": "Partnerships <partners@rapport.example.com>"})
+    freeze_startup_heap()  # as `rapport scheduler` does
     app.extensions["rapport.clock"] = FixedClock(NOW)
     with app.app_context():
         upgrade()
@@ -122,6 +125,8 @@ def run(url: str, instance: Path, profile: bool = False) -> None:
             with db.engine.connect() as connection:
                 connection.exec_driver_sql("ANALYZE")
         seeded = time.perf_counter() - started
+        db.session.remove()  # the tick starts as in a scheduler process, without the seeding's
+        gc.collect()         # objects and garbage
         total = db.session.scalar(select(func.count(Enrollment.id)))
         profiler = cProfile.Profile() if profile else None
         started, cpu_started = time.perf_counter(), time.process_time()

@@ -29,7 +29,7 @@ from crm.models import (
     Suppression,
     User,
 )
-from outreach.bulk_writes import insert_rows, is_postgresql, update_rows
+from outreach.bulk_writes import insert_rows, is_postgresql, one_of, update_rows
 from outreach.business_hours import BusinessHours
 from outreach.email_templates import TemplateProblem
 from outreach.messages import new_message_id
@@ -56,13 +56,13 @@ class BatchContext:
         self.partners = {p.id: p for p in db.session.execute(
             select(Partner.id, Partner.name, Partner.email, Partner.email_key, Partner.company,
                    Partner.website, Partner.timezone, Partner.stage, Partner.owner_id)
-            .where(Partner.id.in_(partner_ids)))}
+            .where(one_of(Partner.id, partner_ids)))}
         self.owners = _by_id(User, {p.owner_id for p in self.partners.values() if p.owner_id})
         self.clients = _by_id(Client, {row.client_id for row in due if row.client_id})
         self.plans = _plans({row.sequence_id for row in due})
         keys = {p.email_key for p in self.partners.values() if p.email_key}
         self.suppressed = set(db.session.scalars(
-            select(Suppression.email_key).where(Suppression.email_key.in_(keys))
+            select(Suppression.email_key).where(one_of(Suppression.email_key, keys))
         )) if keys else set()
         self.send_times: dict[tuple[str, BusinessHours], datetime] = {}
         default_name, self.sender_address = parseaddr(current_app.config["RAPPORT_MAIL_FROM"])
@@ -73,7 +73,7 @@ class BatchContext:
 def _by_id(model, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
-    return {obj.id: obj for obj in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    return {obj.id: obj for obj in db.session.scalars(select(model).where(one_of(model.id, ids)))}
 
 
 def _plans(sequence_ids: set[int]) -> dict[int, Plan]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from flask import current_app
@@ -18,6 +19,7 @@ from flask import current_app
 from crm import clock
 from crm.extensions import db
 from outreach import outbox
+from outreach.bulk_writes import is_postgresql
 from outreach.due_steps import queue_due_steps
 from outreach.leases import take_lease
 from outreach.reminders import queue_due_reminders
@@ -37,18 +39,46 @@ def tick(now: datetime | None = None, dispatch: Callable[[list[int]], None] | No
 
     now = now or clock.now()
     dispatch = dispatch or dispatch_emails
+    queued = _queue_due_steps(now, dispatch)
+    reminders = queue_due_reminders(now)
+    dispatch(reminders)
+    dispatch(outbox.stalled(now))
+    _start_followup_scan(now)
+    return queued + len(reminders)
+
+
+def _queue_due_steps(now: datetime, dispatch: Callable[[list[int]], None]) -> int:
+    """Queue every due step, batch by batch; how many emails were queued.
+
+    On PostgreSQL two sessions take batches side by side, as two schedulers would (a batch's
+    rows are locked FOR UPDATE SKIP LOCKED, so the two never take the same row): while one
+    waits for the server to write its batch, the other renders the next.
+    """
+    if not is_postgresql():
+        return _queue_batches(now, dispatch)
+    app = current_app._get_current_object()
+
+    def in_own_session() -> int:
+        with app.app_context():
+            try:
+                return _queue_batches(now, dispatch)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rapport-tick") as pool:
+        other = pool.submit(in_own_session)
+        queued = _queue_batches(now, dispatch)
+        return queued + other.result()
+
+
+def _queue_batches(now: datetime, dispatch: Callable[[list[int]], None]) -> int:
     queued = 0
     while True:
         processed, ids = queue_due_steps(now, BATCH)
         dispatch(ids)  # only after the batch is committed
         queued += len(ids)
         if processed < BATCH:
-            break
-    reminders = queue_due_reminders(now)
-    dispatch(reminders)
-    dispatch(outbox.stalled(now))
-    _start_followup_scan(now)
-    return queued + len(reminders)
+            return queued
 
 
 def _start_followup_scan(now: datetime) -> None:

@@ -155,3 +155,24 @@ def test_an_expired_claim_is_sent_again_with_the_same_message_id(app, clock, sin
     tick()
     workers.drain()
     assert [m["Message-ID"] for m in sink.received] == [row.message_id]
+
+
+def test_a_tick_over_many_batches_queues_each_due_step_exactly_once(app, manager, monkeypatch):
+    # Given 9 partners enrolled, and batches of 2 (so on PostgreSQL the tick's two sessions
+    # take batches side by side)
+    from outreach import scheduler
+
+    monkeypatch.setattr(scheduler, "BATCH", 2)
+    enrollments = [enroll(make_partner(name=f"P{n}", email=f"p{n}@shop.com",
+                                       timezone="Europe/Berlin"), None, manager)
+                   for n in range(9)]
+    dispatched = []
+    # When the scheduler ticks
+    queued = tick(dispatch=dispatched.extend)
+    # Then every enrollment got its first step once, all were handed over, all advanced
+    rows = db.session.execute(select(OutboundEmail.id, OutboundEmail.enrollment_id)).all()
+    assert queued == 9 and len(rows) == 9
+    assert sorted(r.enrollment_id for r in rows) == sorted(e.id for e in enrollments)
+    assert sorted(dispatched) == sorted(r.id for r in rows)
+    db.session.expire_all()
+    assert {e.next_position for e in db.session.scalars(select(Enrollment))} == {2}
