@@ -15,14 +15,18 @@ values.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import ARRAY, JSON, ColumnElement, Table, any_, bindparam, text
+from sqlalchemy import ARRAY, JSON, ColumnElement, Table, any_, bindparam, event, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from crm.extensions import db
+
+COPY_OPEN = "rapport.copy_open"  # in a connection's info while one of its COPYs is open
 
 
 def is_postgresql() -> bool:
@@ -59,7 +63,8 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]], conflict: Sequence
                      table, names, rows)
         return []
     if not conflict and not returning:
-        _copy(f"COPY {table.name} ({columns}) FROM STDIN", table, names, rows)
+        with _copying(table, names, rows):
+            pass
         return []
     sql = (f"INSERT INTO {table.name} ({columns}) SELECT {columns} "
            f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json))"
@@ -67,6 +72,23 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]], conflict: Sequence
            + (f" RETURNING {returning}" if returning else ""))
     result = db.session.execute(text(sql), {"rows": _document(table, names, rows)})
     return list(result.scalars()) if returning else []
+
+
+@contextmanager
+def inserting(table: Table, rows: Sequence[dict[str, Any]]) -> Iterator[None]:
+    """insert_rows(table, rows), finished when the block ends.
+
+    On PostgreSQL the rows stream to the server through COPY, and the server goes on loading
+    them (its index work included) while the block runs, so the caller can overlap its own
+    CPU work with the server's; the block must not use the session meanwhile. The COPY ends,
+    and a refusal is raised, when the block does. Elsewhere the rows are written first.
+    """
+    if not rows or not is_postgresql():
+        insert_rows(table, rows)
+        yield
+        return
+    with _copying(table, _insert_columns(table, rows[0]), rows):
+        yield
 
 
 def update_rows(table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -123,9 +145,11 @@ def _executemany(sql: str, table: Table, names: list[str],
     db.session.connection().exec_driver_sql(sql, _bound_values(table, names, rows))
 
 
-def _copy(sql: str, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
+@contextmanager
+def _copying(table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> Iterator[None]:
     # On the session's own connection, so the rows are part of its transaction. The driver's
     # errors are wrapped as SQLAlchemy wraps them, so callers catch one kind of error.
+    sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     connection = db.session.connection()
     driver_error = connection.dialect.loaded_dbapi.Error
     try:
@@ -133,8 +157,21 @@ def _copy(sql: str, table: Table, names: list[str], rows: Sequence[dict[str, Any
                 cursor.copy(sql) as copy:
             for values in _bound_values(table, names, rows):
                 copy.write_row(values)
+            connection.info[COPY_OPEN] = True
+            try:
+                yield
+            finally:
+                del connection.info[COPY_OPEN]
     except driver_error as error:
         raise DBAPIError.instance(sql, None, error, driver_error) from error
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_while_copying(connection, *_args) -> None:
+    # A statement on a connection in the middle of a COPY would wait for the COPY's lock
+    # forever; fail at once instead.
+    if COPY_OPEN in connection.info:
+        raise RuntimeError("the session is busy with a bulk insert: finish its block first")
 
 
 def _bound_values(table: Table, names: list[str],

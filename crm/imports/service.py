@@ -9,6 +9,7 @@ and the valid rows are written together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -148,15 +149,22 @@ def _process(
     _prefer_indexes()
     owners = Owners.load()
     planner = Planner(options.owner_id)
-    for batch in _batches(read_rows(layout), BATCH_SIZE):
-        prepared = _prepare(batch, layout.columns, owners, report)
+    batches = _batches(read_rows(layout), BATCH_SIZE)
+
+    def check_next() -> list[PreparedRow] | None:
+        batch = next(batches, None)
+        return None if batch is None else _prepare(batch, layout.columns, owners, report)
+
+    prepared = check_next()
+    while prepared is not None:
         decisions = planner.plan(prepared)
         for decision in decisions:
             report.add(decision)
             if decision.kind == "invalid" and on_invalid is not None:
                 on_invalid(decision)
-        if writer is not None:
-            writer.write(decisions)
+        # The next batch is checked while the server loads this one (Writer.writing).
+        with writer.writing(decisions) if writer is not None else nullcontext():
+            prepared = check_next()
     if report.rows == 0:
         raise ImportFileError(f"The file has a header (row {layout.header_row}) but no rows "
                               "after it.")

@@ -10,6 +10,8 @@ bulk path costs about twice as much per row here. A partner already in the datab
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +23,7 @@ from crm.imports.plan import FILLABLE, KEYS, Decision, Target
 from crm.models import Interaction, Partner, PartnerTag, UTCDateTime
 from crm.partners.identity import search_text
 from crm.partners.service import SUMMARY_LIMIT
-from outreach.bulk_writes import insert_rows, is_postgresql, one_of, update_rows
+from outreach.bulk_writes import insert_rows, inserting, is_postgresql, one_of, update_rows
 
 # What a new partner gets for a field its row leaves out.
 DEFAULTS: dict[str, Any] = {
@@ -59,18 +61,29 @@ class Writer:
         self.new_ids: dict[int, int] = {}  # row → id of the partner that row added
         self.announced: set[int] = set()
 
-    def write(self, decisions: list[Decision]) -> None:
-        """Insert the batch's new partners, then apply its merges, then the events."""
+    @contextmanager
+    def writing(self, decisions: list[Decision]) -> Iterator[None]:
+        """Insert the batch's new partners, then apply its merges, then the events.
+
+        The block runs while the server is still loading the new partners (on PostgreSQL,
+        see bulk_writes.inserting): work there that does not touch the session, such as
+        checking the next batch, overlaps the server's. The rest follows the block.
+        """
         new = [d for d in decisions if d.kind == "new"]
         merged = [d for d in decisions if d.kind == "merged"]
         if new:
-            self._insert(new)
+            with self._inserting(new):
+                yield
+        else:
+            yield
         events = self._merge(merged) if merged else []
         insert_rows(INTERACTIONS, events)
 
-    def _insert(self, decisions: list[Decision]) -> None:
+    @contextmanager
+    def _inserting(self, decisions: list[Decision]) -> Iterator[None]:
         rows = [self._partner_row(d.data) for d in decisions]
-        ids = insert_partners(rows)
+        with inserting_partners(rows) as ids:
+            yield
         tags = [{"partner_id": partner_id, "name": tag}
                 for d, partner_id in zip(decisions, ids, strict=True)
                 for tag in d.data.get("tags", [])]
@@ -152,8 +165,10 @@ class Writer:
         }
 
 
-def insert_partners(rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the rows in one bulk write; their new ids, in the same order.
+@contextmanager
+def inserting_partners(rows: list[dict[str, Any]]) -> Iterator[list[int]]:
+    """Insert the rows in one bulk write, finished when the block ends (bulk_writes.inserting);
+    yields their new ids, in the same order.
 
     INSERT … RETURNING id in row order costs several times a plain bulk insert (SQLite
     cannot batch it at all, and COPY returns nothing), so the ids are settled first and
@@ -174,8 +189,8 @@ def insert_partners(rows: list[dict[str, Any]]) -> list[int]:
         first = db.session.scalar(insert(PARTNERS).returning(PARTNERS.c.id), rows[0])
         ids = list(range(first, first + len(rows)))
         pending = list(zip(rows[1:], ids[1:], strict=True))
-    insert_rows(PARTNERS, [row | {"id": pid} for row, pid in pending])
-    return ids
+    with inserting(PARTNERS, [row | {"id": pid} for row, pid in pending]):
+        yield ids
 
 
 def _current_values(ids: set[int]) -> dict[int, dict[str, Any]]:

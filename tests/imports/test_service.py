@@ -272,7 +272,7 @@ def test_a_change_between_preview_and_commit_stops_the_commit(tmp_path):
 def test_a_database_error_mid_import_rolls_everything_back(tmp_path, monkeypatch):
     monkeypatch.setattr(service, "BATCH_SIZE", 2)
     path = write_csv(tmp_path, "Name,Email\n" + "".join(f"P{i},p{i}@shop.com\n" for i in range(6)))
-    original = Writer.write
+    original = Writer.writing
     calls = []
 
     def clash_on_second_batch(self, decisions):
@@ -281,7 +281,7 @@ def test_a_database_error_mid_import_rolls_everything_back(tmp_path, monkeypatch
             db.session.execute(insert(Partner), [bare_partner_row("p3@shop.com")])
         return original(self, decisions)
 
-    monkeypatch.setattr(Writer, "write", clash_on_second_batch)
+    monkeypatch.setattr(Writer, "writing", clash_on_second_batch)
     before = counts()
 
     with pytest.raises(ImportFailed, match="nothing was saved"):

@@ -93,18 +93,18 @@ def test_a_change_since_the_preview_asks_to_confirm_again(logged_in):
 
 def test_a_database_failure_saves_nothing_and_offers_to_try_again(app, logged_in, monkeypatch):
     fields = confirm_fields(upload(logged_in).data)
-    original = Writer.write
+    original = Writer.writing
 
     def clash(self, decisions):  # another session took Ann's email in the meantime
         db.session.execute(insert(Partner), [bare_partner_row("ann@shop.com")])
         return original(self, decisions)
 
-    monkeypatch.setattr(Writer, "write", clash)
+    monkeypatch.setattr(Writer, "writing", clash)
     failed = logged_in.post("/imports/commit", data=fields)
 
     assert failed.status_code == 500 and b"nothing was saved" in failed.data
     assert counts() == (0, 0, 0) and len(stored_uploads(app)) == 1
-    monkeypatch.setattr(Writer, "write", original)
+    monkeypatch.setattr(Writer, "writing", original)
     assert logged_in.post("/imports/commit", data=confirm_fields(failed.data)).status_code == 302
     assert counts()[0] == 2
 

@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from crm import clock
 from crm.extensions import db
 from crm.models import Interaction, Partner
-from outreach.bulk_writes import insert_rows, one_of, update_rows
+from outreach.bulk_writes import insert_rows, inserting, one_of, update_rows
 from tests.factories import make_partner
 
 
@@ -102,3 +102,43 @@ def test_one_of_matches_exactly_the_given_values_for_any_batch_size(app):
         found = db.session.scalars(
             select(Partner.id).where(one_of(Partner.id, wanted)).order_by(Partner.id)).all()
         assert found == sorted(i for i in wanted if i in ids)
+
+
+def test_a_refusal_of_an_insert_that_runs_beside_other_work_is_raised_by_its_end(app):
+    # Given a partner, and an insert (finished at the end of its block) of an event for a
+    # partner that does not exist
+    partner_id = make_partner().id
+    rows = [event(10**9, "for nobody")]
+    # When other work runs inside the block, then the refusal is raised by the block's end
+    with pytest.raises(DBAPIError):
+        with inserting(Interaction.__table__, rows):
+            assert partner_id  # work that does not touch the session
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Interaction)) == 0
+
+
+def test_an_error_inside_the_block_keeps_its_rows_out(app):
+    partner = make_partner()
+    with pytest.raises(RuntimeError):
+        with inserting(Interaction.__table__, [event(partner.id, "never")]):
+            raise RuntimeError("the caller's own work failed")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Interaction)) == 0
+
+
+def test_inside_the_block_the_session_fails_at_once_while_a_copy_is_open(app):
+    # Given a partner whose attributes need a query to be read again
+    partner = make_partner()
+    partner_id = partner.id
+    db.session.commit()
+    rows = [event(partner_id, "one")]
+    if db.engine.dialect.name == "sqlite":
+        # SQLite's rows are written before the block starts: the session is free inside it
+        with inserting(Interaction.__table__, rows):
+            assert partner.name
+        return
+    # On PostgreSQL a read inside the block fails at once instead of waiting forever
+    with pytest.raises(RuntimeError, match="busy with a bulk insert"):
+        with inserting(Interaction.__table__, rows):
+            assert partner.name
+    db.session.rollback()
