@@ -1,7 +1,8 @@
 """Sending one email: a Mailer protocol, an SMTP implementation and a capturing one.
 
-The send engine only needs `send(message)`; it learns from the exception whether to retry
-(TemporaryFailure: 4xx, connection trouble, timeouts) or give up (PermanentFailure: 5xx).
+The send engine only needs `send(message)` of a rendered WireMessage; it learns from the
+exception whether to retry (TemporaryFailure: 4xx, connection trouble, timeouts) or give up
+(PermanentFailure: 5xx).
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import smtplib
 import ssl
 import threading
+from collections import deque
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from outreach.messages import WireMessage
 
 
 class DeliveryFailure(Exception):
@@ -32,7 +35,7 @@ class PermanentFailure(DeliveryFailure):
 
 
 class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: WireMessage) -> None:
         """Hand the message to the next hop or raise a DeliveryFailure."""
 
     def close_all(self) -> None:
@@ -41,11 +44,14 @@ class Mailer(Protocol):
 
 @dataclass
 class CapturingMailer:
-    """Embedded mode: nothing leaves the machine; the outbox row is the captured copy."""
+    """Embedded mode: nothing leaves the machine; the outbox row is the captured copy.
 
-    sent: list[EmailMessage] = field(default_factory=list)
+    `sent` keeps only the latest messages (for tests), so a long-running server does not grow.
+    """
 
-    def send(self, message: EmailMessage) -> None:
+    sent: deque[WireMessage] = field(default_factory=lambda: deque(maxlen=1000))
+
+    def send(self, message: WireMessage) -> None:
         self.sent.append(message)
 
     def close_all(self) -> None:
@@ -146,7 +152,7 @@ class SMTPMailer:
         except (smtplib.SMTPException, OSError):
             smtp.close()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: WireMessage) -> None:
         try:
             self._send_once(message)
         except smtplib.SMTPServerDisconnected:
@@ -157,18 +163,19 @@ class SMTPMailer:
             self._reset_after(error)
             raise _classify(error) from error
 
-    def _send_with_classified_errors(self, message: EmailMessage) -> None:
+    def _send_with_classified_errors(self, message: WireMessage) -> None:
         try:
             self._send_once(message)
         except (smtplib.SMTPException, OSError) as error:
             self._reset_after(error)
             raise _classify(error) from error
 
-    def _send_once(self, message: EmailMessage) -> None:
-        refused = self._connection().send_message(message)
-        if refused:
-            # smtplib returns partly refused recipients instead of raising.
-            raise smtplib.SMTPRecipientsRefused(refused)
+    def _send_once(self, message: WireMessage) -> None:
+        # smtplib raises SMTPNotSupportedError itself when the server lacks SMTPUTF8.
+        # One recipient, so a refusal raises SMTPRecipientsRefused rather than coming back.
+        options = ("SMTPUTF8", "BODY=8BITMIME") if message.international else ()
+        self._connection().sendmail(message.sender, [message.recipient], message.data,
+                                    mail_options=options)
 
     def _reset_after(self, error: Exception) -> None:
         if not isinstance(error, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):

@@ -4,8 +4,9 @@ Exactly-once is impossible over SMTP; this gets as close as it can. A row is cla
 conditional UPDATE (queued → sending), so two deliveries of the same broker message send
 once. The one window for a duplicate: the SMTP server accepted the message and the worker
 died (or the database refused the commit) before the row became `sent`. The lease then
-expires, the scheduler re-queues the row, and it is sent again with the SAME Message-ID, so
-the recipient's mail system and our inbound matching can recognise the twin.
+expires, the scheduler re-queues the row, and it is sent again as the same bytes (the
+Message-ID, Date and MIME boundaries all come from the row), so the recipient's mail system
+and our inbound matching can recognise the twin.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
 
 from crm import clock
 from crm.extensions import db
 from crm.models import Enrollment, Interaction, OutboundEmail, Suppression
 from outreach.mailer import Mailer, PermanentFailure, TemporaryFailure
-from outreach.messages import Envelope, build_message, new_message_id
+from outreach.messages import Envelope, new_message_id, render_message
 
 HARD_BOUNCE_CODES = (550, 551, 553, 554)
+OUTBOX = OutboundEmail.__table__
+# Built once: the hot path only binds values (building the statement cost as much again).
+SET_ROW = OUTBOX.update().where(OUTBOX.c.id == bindparam("row_id"))
+ADD_INTERACTION = insert(Interaction.__table__)
 
 
 @dataclass(frozen=True)
@@ -62,25 +67,25 @@ def backoff(attempt: int, base: float = 30.0, cap: float = 3600.0) -> float:
     return random.uniform(base / 2, min(cap, base * 2 ** (attempt - 1)))
 
 
-def claim(outbound_ids: list[int], now: datetime, lease: timedelta) -> list[Row]:
+def claim(connection: Connection, outbound_ids: list[int], now: datetime,
+          lease: timedelta) -> list[Row]:
     """queued → sending for this worker, for the rows nobody else has and that are due.
 
     One statement claims and reads (UPDATE … RETURNING) a whole chunk, and the claim is
     committed before any network I/O, so no transaction stays open while the SMTP server
     thinks. The rows come back in the order asked for.
     """
-    table = OutboundEmail.__table__
-    rows = db.session.execute(
-        table.update()
+    rows = connection.execute(
+        OUTBOX.update()
         .where(
-            table.c.id.in_(outbound_ids),
-            table.c.status == "queued",
-            or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+            OUTBOX.c.id.in_(outbound_ids),
+            OUTBOX.c.status == "queued",
+            or_(OUTBOX.c.next_attempt_at.is_(None), OUTBOX.c.next_attempt_at <= now),
         )
-        .values(status="sending", attempts=table.c.attempts + 1, claimed_until=now + lease)
-        .returning(*table.c)
+        .values(status="sending", attempts=OUTBOX.c.attempts + 1, claimed_until=now + lease)
+        .returning(*OUTBOX.c)
     ).all()
-    db.session.commit()
+    connection.commit()
     order = {outbound_id: n for n, outbound_id in enumerate(outbound_ids)}
     return sorted(rows, key=lambda row: order[row.id])
 
@@ -96,16 +101,17 @@ def envelope_of(row) -> Envelope:
     )
 
 
-def _unwanted(rows: list[Row]) -> dict[int, str]:
+def _unwanted(connection: Connection, rows: list[Row]) -> dict[int, str]:
     """Why some of these emails must not go out any more (suppressed, sequence stopped)."""
     addresses = {row.to_address.lower() for row in rows}
-    suppressed = set(db.session.scalars(
+    suppressed = set(connection.scalars(
         select(Suppression.email_key).where(Suppression.email_key.in_(addresses))))
     enrollment_ids = {row.enrollment_id for row in rows if row.enrollment_id is not None}
-    stopped = {row.id: row.stop_reason for row in db.session.execute(
+    stopped = {row.id: row.stop_reason for row in connection.execute(
         select(Enrollment.id, Enrollment.stop_reason).where(
             Enrollment.id.in_(enrollment_ids), Enrollment.status == "stopped"))
     } if enrollment_ids else {}
+    connection.commit()
     reasons = {}
     for row in rows:
         if row.to_address.lower() in suppressed:
@@ -122,86 +128,102 @@ def deliver(outbound_ids: list[int], mailer: Mailer) -> list[tuple[int, Outcome]
     sent, so the duplicate window stays one email wide. Rows still unsent when the lease is
     nearly over are handed back (queued, retry at once) rather than risk the scheduler
     re-queueing an email this worker is about to send.
+
+    The chunk keeps one connection from claim to last result: checking a connection out
+    of the pool (and pinging it) for every email cost more than recording the result.
     """
     now = clock.now()
     lease = timedelta(seconds=current_app.config["RAPPORT_SEND_LEASE_SECONDS"])
-    rows = claim(list(outbound_ids), now, lease)
-    unwanted = _unwanted(rows) if rows else {}
-    # Time for one more send (connect + SMTP timeout) must remain inside the lease.
-    last_start = now + lease * 0.5
-    outcomes = []
-    for row in rows:
-        if row.id in unwanted:
-            outcomes.append((row.id, _finish(row, "cancelled", unwanted[row.id])))
-        elif clock.now() > last_start:
-            outcomes.append((row.id, _hand_back(row)))
-        else:
-            outcomes.append((row.id, _send(row, mailer)))
+    with db.engine.connect() as connection:
+        rows = claim(connection, list(outbound_ids), now, lease)
+        unwanted = _unwanted(connection, rows) if rows else {}
+        # Time for one more send (connect + SMTP timeout) must remain inside the lease.
+        last_start = now + lease * 0.5
+        outcomes = []
+        for row in rows:
+            if row.id in unwanted:
+                outcome = _finish(connection, row, "cancelled", unwanted[row.id])
+            elif clock.now() > last_start:
+                outcome = _hand_back(connection, row)
+            else:
+                outcome = _send(connection, row, mailer)
+            outcomes.append((row.id, outcome))
     return outcomes
 
 
-def _send(row: Row, mailer: Mailer) -> Outcome:
+def _send(connection: Connection, row: Row, mailer: Mailer) -> Outcome:
     try:
-        mailer.send(build_message(envelope_of(row)))
+        message = render_message(envelope_of(row))
+    except ValueError as error:
+        # The row itself is wrong (an address or header that cannot be sent); retrying
+        # would fail the same way.
+        return _finish(connection, row, "failed", f"cannot build the message: {error}")
+    try:
+        mailer.send(message)
     except TemporaryFailure as failure:
-        return _retry_or_fail(row, str(failure))
+        return _retry_or_fail(connection, row, str(failure))
     except PermanentFailure as failure:
-        return _bounce(row, failure)
-    return _finish(row, "sent")
+        return _bounce(connection, row, failure)
+    return _finish(connection, row, "sent")
 
 
-def _hand_back(row: Row) -> Outcome:
-    _set(row, status="queued", claimed_until=None, attempts=row.attempts - 1)
-    db.session.commit()
+def _hand_back(connection: Connection, row: Row) -> Outcome:
+    _set(connection, row, status="queued", claimed_until=None, attempts=row.attempts - 1)
+    connection.commit()
     return Outcome("queued", retry_in=0.0)
 
 
-def _set(row: Row, **values) -> None:
-    table = OutboundEmail.__table__
-    db.session.execute(table.update().where(table.c.id == row.id).values(**values))
+def _set(connection: Connection, row: Row, **values) -> None:
+    connection.execute(SET_ROW, {"row_id": row.id, **values})
 
 
-def _finish(row: Row, status: str, error: str = "") -> Outcome:
+def _finish(connection: Connection, row: Row, status: str, error: str = "") -> Outcome:
     now = clock.now()
-    _set(row, status=status, claimed_until=None, last_error=error,
+    _set(connection, row, status=status, claimed_until=None, last_error=error,
          sent_at=now if status == "sent" else None)
     if row.partner_id is not None:
         if status == "sent":
-            _timeline(row, "email", row.subject, row.text_body, direction="outbound")
+            _timeline(connection, row, "email", row.subject, row.text_body,
+                      direction="outbound")
         else:
             label = {"cancelled": "Email cancelled", "failed": "Email failed",
                      "bounced": "Email bounced"}[status]
-            _timeline(row, "system", f"{label}: {row.subject}", error)
-    db.session.commit()
+            _timeline(connection, row, "system", f"{label}: {row.subject}", error)
+    connection.commit()
     return Outcome(status)
 
 
-def _retry_or_fail(row: Row, error: str) -> Outcome:
+def _retry_or_fail(connection: Connection, row: Row, error: str) -> Outcome:
     if row.attempts >= current_app.config["RAPPORT_SEND_MAX_ATTEMPTS"]:
-        return _finish(row, "failed", f"gave up after {row.attempts} attempts: {error}")
+        return _finish(connection, row, "failed",
+                       f"gave up after {row.attempts} attempts: {error}")
     delay = backoff(row.attempts, base=current_app.config["RAPPORT_SEND_RETRY_BASE_SECONDS"])
-    _set(row, status="queued", claimed_until=None, last_error=error,
+    _set(connection, row, status="queued", claimed_until=None, last_error=error,
          next_attempt_at=clock.now() + timedelta(seconds=delay))
-    db.session.commit()
+    connection.commit()
     return Outcome("queued", retry_in=delay)
 
 
-def _bounce(row: Row, failure: PermanentFailure) -> Outcome:
+def _bounce(connection: Connection, row: Row, failure: PermanentFailure) -> Outcome:
     from outreach.suppressions import suppress
 
     if failure.code in HARD_BOUNCE_CODES:
-        suppress(row.to_address, "hard_bounce", str(failure), commit=False)
-        return _finish(row, "bounced", str(failure))
-    return _finish(row, "failed", str(failure))
+        # The suppression goes through the ORM session, so it commits on its own, first: if
+        # the worker dies before the row is recorded, the lease hands the row back and the
+        # claim cancels it as suppressed. It is never sent again either way.
+        suppress(row.to_address, "hard_bounce", str(failure))
+        return _finish(connection, row, "bounced", str(failure))
+    return _finish(connection, row, "failed", str(failure))
 
 
-def _timeline(row: Row, kind: str, summary: str, body: str,
+def _timeline(connection: Connection, row: Row, kind: str, summary: str, body: str,
               direction: str = "internal") -> None:
     now = clock.now()
-    db.session.execute(insert(Interaction.__table__).values(
-        partner_id=row.partner_id, kind=kind, direction=direction, occurred_at=now,
-        summary=summary[:300], body=body, author_id=None, created_at=now,
-    ))
+    connection.execute(ADD_INTERACTION, {
+        "partner_id": row.partner_id, "kind": kind, "direction": direction,
+        "occurred_at": now, "summary": summary[:300], "body": body, "author_id": None,
+        "created_at": now,
+    })
 
 
 def stalled(now: datetime, limit: int = 1000) -> list[int]:

@@ -15,7 +15,7 @@ from crm.errors import NotFound
 from crm.extensions import db
 from crm.models import OUTBOUND_STATUSES, OutboundEmail, Partner
 from crm.partners.queries import PartnerFilters, filter_conditions
-from outreach.messages import build_message
+from outreach.messages import WireMessage, render_message
 from outreach.outbox import envelope_of
 
 # Headers shown above a captured email, in the order a mail client shows them.
@@ -114,9 +114,9 @@ def load_email(outbound_id: int) -> OutboundEmail:
     return row
 
 
-def message_of(row: OutboundEmail) -> EmailMessage:
+def message_of(row: OutboundEmail) -> WireMessage:
     """The RFC 5322 message exactly as the mailer sends (or sent) it."""
-    return build_message(envelope_of(row))
+    return render_message(envelope_of(row))
 
 
 def shown_headers(message: EmailMessage) -> list[tuple[str, str]]:

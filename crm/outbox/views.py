@@ -37,7 +37,7 @@ def index():
 def detail(outbound_id: int):
     """One email rendered as the recipient sees it: headers, HTML part, text part."""
     row = queries.load_email(outbound_id)
-    message = queries.message_of(row)
+    message = queries.message_of(row).parsed()
     return render_template(
         "outbox/detail.html", email=row, headers=queries.shown_headers(message),
         text_part=message.get_body(("plain",)).get_content(), captured=_captured(),
@@ -49,6 +49,6 @@ def download(outbound_id: int):
     """The message as an .eml file, to open in a real mail client."""
     row = queries.load_email(outbound_id)
     return Response(
-        queries.message_of(row).as_bytes(), mimetype="message/rfc822",
+        queries.message_of(row).data, mimetype="message/rfc822",
         headers={"Content-Disposition": f'attachment; filename="outbox-{row.id}.eml"'},
     )

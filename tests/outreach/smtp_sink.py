@@ -50,10 +50,11 @@ class SinkHandler:
 class SmtpSink:
     """Start/stop wrapper; `url` is what RAPPORT_SMTP_URL would be."""
 
-    def __init__(self) -> None:
+    def __init__(self, **smtp_options) -> None:
         self.handler = SinkHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     **smtp_options)
 
     @property
     def url(self) -> str:

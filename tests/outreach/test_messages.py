@@ -1,10 +1,10 @@
-"""Outbound messages: headers that cannot be injected, both parts present."""
+"""Outbound messages: headers that cannot be injected, both parts present, stable bytes."""
 
 from datetime import UTC, datetime
 
 import pytest
 
-from outreach.messages import Envelope, build_message, display_name, text_from_html
+from outreach.messages import Envelope, display_name, render_message, text_from_html
 
 WHEN = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 
@@ -20,6 +20,10 @@ def envelope(**changes) -> Envelope:
     )
     values.update(changes)
     return Envelope(**values)
+
+
+def build_message(envelope: Envelope):
+    return render_message(envelope).parsed()
 
 
 def test_message_has_both_parts_and_the_headers():
@@ -55,3 +59,42 @@ def test_an_unknown_extra_header_is_refused():
 def test_text_part_is_derived_from_html():
     markup = '<p>Hi&nbsp;there</p><p><a href="https://x.example.com">Read</a></p>'
     assert text_from_html(markup) == "Hi there\n\nRead (https://x.example.com)\n"
+
+
+def test_the_same_row_renders_to_the_same_bytes():
+    # A re-send in the duplicate window must be the first send's twin, boundaries included.
+    first, again = render_message(envelope()), render_message(envelope())
+    assert first.data == again.data
+    assert render_message(envelope(message_id="<other@rapport.example.com>")).data != first.data
+
+
+def test_a_body_cannot_end_its_part_early():
+    probe = render_message(envelope(text_body="x"))
+    boundary = probe.parsed().get_boundary()
+    message = build_message(envelope(text_body=f"--{boundary}\nFrom: forged\n"))
+    assert message.get_boundary() != boundary
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    assert f"--{boundary}" in message.get_body(("plain",)).get_content()
+
+
+def test_non_ascii_text_survives_the_round_trip():
+    body = "Grüße, Zoë — your links: " + "x" * 100 + "\n"
+    message = build_message(envelope(subject="Willkommen, Zoë", text_body=body))
+    assert message["Subject"] == "Willkommen, Zoë"
+    assert message.get_body(("plain",)).get_content() == body
+    encoded = render_message(envelope(text_body=body)).data.split(b"\r\n\r\n", 1)[1]
+    assert max(len(line) for line in encoded.split(b"\r\n")) <= 78  # quoted-printable
+
+
+def test_the_wire_form_uses_crlf_and_keeps_long_headers_on_one_line():
+    url = "<https://r.example.com/unsubscribe/" + "t" * 120 + ">"
+    data = render_message(envelope(headers={"List-Unsubscribe": url})).data
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert f"List-Unsubscribe: {url}\r\n".encode() in data
+
+
+@pytest.mark.parametrize("address", ["a@b.example\r\nBcc: x@y.example", "Eve <eve@x.example>",
+                                     "a@b.example, c@d.example", "no-at-sign", ""])
+def test_an_address_that_is_not_one_plain_mailbox_is_refused(address):
+    with pytest.raises(ValueError, match="not an email address"):
+        render_message(envelope(to_address=address))

@@ -150,7 +150,8 @@ def test_an_expired_claim_is_sent_again_with_the_same_message_id(app, clock, sin
     tick(dispatch=lambda ids: None)
     row = db.session.scalar(select(OutboundEmail))
     # A worker claimed it and died.
-    assert outbox.claim([row.id], clock.now(), timedelta(minutes=5))
+    with db.engine.connect() as connection:
+        assert outbox.claim(connection, [row.id], clock.now(), timedelta(minutes=5))
     clock.set(clock.now() + timedelta(minutes=10))
     tick()
     workers.drain()
