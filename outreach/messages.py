@@ -91,7 +91,11 @@ class _WirePolicy(policy.Compat32):
     """
 
     def fold_binary(self, name: str, value) -> bytes:
-        if isinstance(value, str) and "\r" not in value and "\n" not in value:
+        if isinstance(value, str):
+            # Every value was cleaned before it was set; this is the last line of defence,
+            # since compat32 itself writes a line break in a value as given.
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"the {name} header contains a line break")
             line = f"{name}: {value}\r\n".encode()
             if len(line) <= MAX_LINE:
                 return line

@@ -98,3 +98,14 @@ def test_the_wire_form_uses_crlf_and_keeps_long_headers_on_one_line():
 def test_an_address_that_is_not_one_plain_mailbox_is_refused(address):
     with pytest.raises(ValueError, match="not an email address"):
         render_message(envelope(to_address=address))
+
+
+def test_the_wire_policy_refuses_a_line_break_that_got_past_the_cleaning():
+    from email.message import Message
+
+    from outreach.messages import WIRE
+
+    message = Message()
+    message["X-Test"] = "a\r\nBcc: all@example.com"
+    with pytest.raises(ValueError, match="line break"):
+        message.as_bytes(policy=WIRE)
