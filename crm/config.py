@@ -90,6 +90,7 @@ PARSERS: dict[str, Any] = {
     "REDISPATCH_SECONDS": lambda v: _positive_int("REDISPATCH_SECONDS", v),
     "WORKER_THREADS": lambda v: _positive_int("WORKER_THREADS", v),
     "TICK_SECONDS": lambda v: _positive_int("TICK_SECONDS", v),
+    "TICK_PROCESSES": lambda v: _positive_int("TICK_PROCESSES", v),
     "INBOUND_ADDRESS": lambda v: _address("INBOUND_ADDRESS", v),
     "MEETING_REMINDER_HOURS": lambda v: _positive_int("MEETING_REMINDER_HOURS", v),
     "FOLLOWUP_SCAN_MINUTES": lambda v: _positive_int("FOLLOWUP_SCAN_MINUTES", v, zero=True),
@@ -116,6 +117,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "REDISPATCH_SECONDS": 60,
         "WORKER_THREADS": 4,
         "TICK_SECONDS": 15,
+        # Processes a tick renders in on PostgreSQL (this one and helpers); SQLite uses one.
+        "TICK_PROCESSES": 2,
         # None: the address of MAIL_FROM, where replies already arrive.
         "INBOUND_ADDRESS": None,
         "MEETING_REMINDER_HOURS": 24,

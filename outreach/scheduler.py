@@ -18,7 +18,7 @@ from flask import current_app
 
 from crm import clock
 from crm.extensions import db
-from outreach import outbox
+from outreach import outbox, tick_helpers
 from outreach.bulk_writes import is_postgresql
 from outreach.due_steps import queue_due_steps
 from outreach.leases import take_lease
@@ -50,34 +50,44 @@ def tick(now: datetime | None = None, dispatch: Callable[[list[int]], None] | No
 def _queue_due_steps(now: datetime, dispatch: Callable[[list[int]], None]) -> int:
     """Queue every due step, batch by batch; how many emails were queued.
 
-    On PostgreSQL two sessions take batches side by side, as two schedulers would (a batch's
-    rows are locked FOR UPDATE SKIP LOCKED, so the two never take the same row): while one
-    waits for the server to write its batch, the other renders the next.
+    On PostgreSQL several sessions take batches side by side, as several schedulers would (a
+    batch's rows are locked FOR UPDATE SKIP LOCKED, so no two take the same row): with
+    RAPPORT_TICK_PROCESSES above 1 the others are helper processes on other cores; with 1, a
+    second session in a thread, which renders while the first waits for the server.
     """
     if not is_postgresql():
-        return _queue_batches(now, dispatch)
+        return queue_batches(now, dispatch)
     app = current_app._get_current_object()
+    helpers = tick_helpers.submit(app, now, BATCH)
+    if helpers:
+        queued = queue_batches(now, dispatch)
+        ids = tick_helpers.collect(app, helpers)
+        dispatch(ids)  # each helper batch was committed before it returned
+        return queued + len(ids)
 
     def in_own_session() -> int:
         with app.app_context():
             try:
-                return _queue_batches(now, dispatch)
+                return queue_batches(now, dispatch)
             finally:
                 db.session.remove()
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rapport-tick") as pool:
         other = pool.submit(in_own_session)
-        queued = _queue_batches(now, dispatch)
+        queued = queue_batches(now, dispatch)
         return queued + other.result()
 
 
-def _queue_batches(now: datetime, dispatch: Callable[[list[int]], None]) -> int:
+def queue_batches(now: datetime, dispatch: Callable[[list[int]], None],
+                  batch: int | None = None) -> int:
+    """Queue due batches of `batch` (BATCH) in this session until none is left."""
+    batch = batch or BATCH
     queued = 0
     while True:
-        processed, ids = queue_due_steps(now, BATCH)
+        processed, ids = queue_due_steps(now, batch)
         dispatch(ids)  # only after the batch is committed
         queued += len(ids)
-        if processed < BATCH:
+        if processed < batch:
             return queued
 
 

@@ -79,6 +79,8 @@ def _make_app(url: str, instance_path, **extra) -> Flask:
             "RATELIMIT_ENABLED": False,
             # Scans run when a test asks for one, not from every tick.
             "FOLLOWUP_SCAN_MINUTES": 0,
+            # Helpers would not see a test's monkeypatches; one test starts them on purpose.
+            "TICK_PROCESSES": 1,
             **extra,
         }
     )

@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import Enrollment, Interaction, OutboundEmail, Suppression
-from outreach import outbox
+from outreach import outbox, tick_helpers
 from outreach.enrollments import enroll
 from outreach.scheduler import tick
 from outreach.suppressions import suppress
@@ -158,12 +159,16 @@ def test_an_expired_claim_is_sent_again_with_the_same_message_id(app, clock, sin
     assert [m["Message-ID"] for m in sink.received] == [row.message_id]
 
 
-def test_a_tick_over_many_batches_queues_each_due_step_exactly_once(app, manager, monkeypatch):
-    # Given 9 partners enrolled, and batches of 2 (so on PostgreSQL the tick's two sessions
-    # take batches side by side)
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_tick_over_many_batches_queues_each_due_step_exactly_once(app, manager, monkeypatch,
+                                                                    request, processes):
+    # Given 9 partners enrolled, and batches of 2 (so on PostgreSQL the tick's sessions, in a
+    # thread or in a helper process, take batches side by side)
     from outreach import scheduler
 
     monkeypatch.setattr(scheduler, "BATCH", 2)
+    app.config["RAPPORT_TICK_PROCESSES"] = processes
+    request.addfinalizer(lambda: tick_helpers.stop(app))
     enrollments = [enroll(make_partner(name=f"P{n}", email=f"p{n}@shop.com",
                                        timezone="Europe/Berlin"), None, manager)
                    for n in range(9)]
@@ -177,3 +182,25 @@ def test_a_tick_over_many_batches_queues_each_due_step_exactly_once(app, manager
     assert sorted(dispatched) == sorted(r.id for r in rows)
     db.session.expire_all()
     assert {e.next_position for e in db.session.scalars(select(Enrollment))} == {2}
+
+
+def test_a_helper_process_queues_due_batches_and_hands_back_their_ids(app, clock, manager):
+    app.config["RAPPORT_TICK_PROCESSES"] = 2
+    enrollments = [enroll(make_partner(name=f"P{n}", email=f"p{n}@shop.com",
+                                       timezone="Europe/Berlin"), None, manager)
+                   for n in range(5)]
+    try:
+        if db.engine.dialect.name != "postgresql":
+            # SQLite has one writer: the tick stays in one session and starts no helper.
+            assert tick(dispatch=lambda ids: None) == 5
+            assert "rapport.tick_helpers" not in app.extensions
+            return
+        # The helper alone, in its own process and app: everything it queued comes back.
+        ids = tick_helpers.collect(app, tick_helpers.submit(app, clock.now(), 2))
+        rows = db.session.execute(select(OutboundEmail.id, OutboundEmail.enrollment_id)).all()
+        assert sorted(ids) == sorted(r.id for r in rows)
+        assert sorted(r.enrollment_id for r in rows) == sorted(e.id for e in enrollments)
+        # Nothing is left for the next tick, with the same helper still running.
+        assert tick(dispatch=lambda ids: None) == 0
+    finally:
+        tick_helpers.stop(app)
