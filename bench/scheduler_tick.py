@@ -4,9 +4,9 @@ Seeds 100,000 partners and 10 sequences (the default + 9 client sequences, 3 ste
 enrolls every partner in every sequence (1,000,000 active enrollments), makes 10,000 of them
 due, then times `outreach.scheduler.tick()` — rendering, outbox rows, timeline events,
 enrollment updates and the enqueue onto the (in-process) broker — on SQLite and PostgreSQL.
-On PostgreSQL the tick renders in RAPPORT_TICK_PROCESSES processes (default 2: this one and
-a helper, started before the timing as a running scheduler has it); set it to 1 for one
-process with two sessions.
+The tick renders in RAPPORT_TICK_PROCESSES processes (default 2: this one and a helper,
+started before the timing as a running scheduler has it); RAPPORT_TICK_PROCESSES=1 gives
+one process (with a second session in a thread on PostgreSQL).
 
     .venv/bin/python bench/scheduler_tick.py [--databases sqlite,postgresql]
 """
@@ -122,9 +122,9 @@ def run(url: str, instance: Path, profile: bool = False) -> None:
     app.extensions["rapport.clock"] = FixedClock(NOW)
     with app.app_context():
         upgrade()
-        if db.engine.dialect.name == "postgresql":
-            # A running `rapport scheduler` started its helper processes at its first tick.
-            tick_helpers.collect(app, tick_helpers.submit(app, NOW, BATCH))
+        if app.config["RAPPORT_TICK_PROCESSES"] > 1:
+            # A running `rapport scheduler` started its helper process at its first tick.
+            tick_helpers.collect(app, tick_helpers.submit(app, NOW, BATCH, [None]))
         started = time.perf_counter()
         seed()
         if db.engine.dialect.name == "postgresql":
@@ -147,8 +147,7 @@ def run(url: str, instance: Path, profile: bool = False) -> None:
             order = os.environ.get("BENCH_SORT", "cumulative")  # or tottime
             pstats.Stats(profiler).sort_stats(order).print_stats(45)
         rows = db.session.scalar(select(func.count(OutboundEmail.id)))
-        name = db.engine.dialect.name
-        processes = app.config["RAPPORT_TICK_PROCESSES"] if name == "postgresql" else 1
+        name, processes = db.engine.dialect.name, app.config["RAPPORT_TICK_PROCESSES"]
         print(f"{name:10} processes={processes} enrollments={total:,} due={DUE:,} "
               f"queued={queued:,} outbox_rows={rows:,} tick={elapsed:.2f}s "
               f"cpu={cpu:.2f}s (this process) "

@@ -37,6 +37,9 @@ from outreach.personalize import context_for, render_step
 from outreach.sequences import hours_of, step_due_at, zone_of
 from outreach.unsubscribe import unsubscribe_url
 
+# (k, n): the enrollments whose id is k modulo n.
+Share = tuple[int, int]
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -145,20 +148,28 @@ def _insert_emails(rows: list[dict]) -> list[int]:
     ))
 
 
-def due_enrollments(now: datetime, limit: int) -> list[Row]:
-    """Active enrollments due by `now`, oldest first; rows other ticks hold are skipped."""
-    return list(db.session.execute(
+def due_enrollments(now: datetime, limit: int, share: Share | None = None) -> list[Row]:
+    """Active enrollments due by `now`, oldest first; rows other ticks hold are skipped.
+
+    `share` (k, n) keeps the ids equal to k modulo n: processes that split a tick on SQLite,
+    which has no row locks to skip, each take their own share.
+    """
+    query = (
         select(Enrollment.id, Enrollment.partner_id, Enrollment.sequence_id,
                Enrollment.client_id, Enrollment.next_position, Enrollment.started_at)
         .where(Enrollment.status == "active", Enrollment.next_due_at <= now)
         .order_by(Enrollment.next_due_at).limit(limit)
         .with_for_update(skip_locked=True)
-    ))
+    )
+    if share is not None:
+        query = query.where(Enrollment.id % share[1] == share[0])
+    return list(db.session.execute(query))
 
 
-def queue_due_steps(now: datetime, limit: int) -> tuple[int, list[int]]:
+def queue_due_steps(now: datetime, limit: int,
+                    share: Share | None = None) -> tuple[int, list[int]]:
     """Turn up to `limit` due enrollments into outbox rows: (enrollments seen, new row ids)."""
-    due = due_enrollments(now, limit)
+    due = due_enrollments(now, limit, share)
     if not due:
         db.session.commit()
         return 0, []

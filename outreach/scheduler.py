@@ -20,7 +20,7 @@ from crm import clock
 from crm.extensions import db
 from outreach import outbox, tick_helpers
 from outreach.bulk_writes import is_postgresql
-from outreach.due_steps import queue_due_steps
+from outreach.due_steps import Share, queue_due_steps
 from outreach.leases import take_lease
 from outreach.reminders import queue_due_reminders
 
@@ -50,20 +50,26 @@ def tick(now: datetime | None = None, dispatch: Callable[[list[int]], None] | No
 def _queue_due_steps(now: datetime, dispatch: Callable[[list[int]], None]) -> int:
     """Queue every due step, batch by batch; how many emails were queued.
 
-    On PostgreSQL several sessions take batches side by side, as several schedulers would (a
-    batch's rows are locked FOR UPDATE SKIP LOCKED, so no two take the same row): with
-    RAPPORT_TICK_PROCESSES above 1 the others are helper processes on other cores; with 1, a
-    second session in a thread, which renders while the first waits for the server.
+    Rendering 10,000 emails keeps one Python process's core busy, so with
+    RAPPORT_TICK_PROCESSES above 1 helper processes take batches too. On PostgreSQL every
+    session takes a batch's rows FOR UPDATE SKIP LOCKED, so no two take the same row; SQLite
+    has no row locks, so each process takes its own share of the ids instead. With one
+    process, PostgreSQL still runs a second session in a thread, which renders while the
+    first waits for the server; SQLite, with one writer, then runs one session.
     """
-    if not is_postgresql():
-        return queue_batches(now, dispatch)
     app = current_app._get_current_object()
-    helpers = tick_helpers.submit(app, now, BATCH)
-    if helpers:
-        queued = queue_batches(now, dispatch)
-        ids = tick_helpers.collect(app, helpers)
-        dispatch(ids)  # each helper batch was committed before it returned
-        return queued + len(ids)
+    processes = app.config["RAPPORT_TICK_PROCESSES"]
+    postgresql = is_postgresql()
+    if processes > 1:
+        shares = [None] * processes if postgresql else [(k, processes) for k in range(processes)]
+        helpers = tick_helpers.submit(app, now, BATCH, shares[1:])
+        if helpers:
+            queued = queue_batches(now, dispatch, share=shares[0])
+            ids = tick_helpers.collect(app, helpers)
+            dispatch(ids)  # each helper batch was committed before it returned
+            return queued + len(ids)
+    if not postgresql:
+        return queue_batches(now, dispatch)
 
     def in_own_session() -> int:
         with app.app_context():
@@ -79,12 +85,12 @@ def _queue_due_steps(now: datetime, dispatch: Callable[[list[int]], None]) -> in
 
 
 def queue_batches(now: datetime, dispatch: Callable[[list[int]], None],
-                  batch: int | None = None) -> int:
+                  batch: int | None = None, share: Share | None = None) -> int:
     """Queue due batches of `batch` (BATCH) in this session until none is left."""
     batch = batch or BATCH
     queued = 0
     while True:
-        processed, ids = queue_due_steps(now, batch)
+        processed, ids = queue_due_steps(now, batch, share)
         dispatch(ids)  # only after the batch is committed
         queued += len(ids)
         if processed < batch:

@@ -1,17 +1,19 @@
-"""Helper processes for the scheduler tick on PostgreSQL: they render batches on other cores.
+"""Helper processes for the scheduler tick: they render due batches on other cores.
 
 The tick is bound by Python's CPU (10,000 emails rendered in the sandbox), and one process
-runs Python on one core at a time. A helper takes due batches with FOR UPDATE SKIP LOCKED,
-as the tick's own session does, so no row is taken twice; what it queued comes back as
-outbox ids for the tick to dispatch. Helpers are spawned (not forked: they share nothing
-with the threads of `rapport serve`) on the first tick and kept for the process's life.
-RAPPORT_TICK_PROCESSES counts the tick's own process, so 2 means one helper.
+runs Python on one core at a time. A helper takes due batches as the tick's own session
+does (FOR UPDATE SKIP LOCKED on PostgreSQL, its own share of the ids on SQLite), so no row
+is taken twice; what it queued comes back as outbox ids for the tick to dispatch. Helpers
+are spawned (not forked: they share nothing with the threads of `rapport serve`) on the
+first tick and kept for the process's life. RAPPORT_TICK_PROCESSES counts the tick's own
+process, so 2 means one helper.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -20,15 +22,17 @@ from typing import Any
 from flask import Flask
 
 from crm import config
+from outreach.due_steps import Share
 
 log = logging.getLogger(__name__)
 _EXTENSION = "rapport.tick_helpers"
 _app: Flask | None = None  # the helper process's own app
 
 
-def submit(app: Flask, now: datetime, batch: int) -> list[Future]:
-    """Start every helper on the due batches at `now`; none when the setting is 1."""
-    helpers = app.config["RAPPORT_TICK_PROCESSES"] - 1
+def submit(app: Flask, now: datetime, batch: int,
+           shares: list[Share | None]) -> list[Future]:
+    """Start a helper on the due batches at `now` for each share; none for no shares."""
+    helpers = len(shares)
     if helpers < 1:
         return []
     pool = app.extensions.get(_EXTENSION)
@@ -38,7 +42,7 @@ def submit(app: Flask, now: datetime, batch: int) -> list[Future]:
             max_workers=helpers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start, initargs=(settings, app.instance_path))
     try:
-        return [pool.submit(queue_batches, now, batch) for _ in range(helpers)]
+        return [pool.submit(queue_batches, now, batch, share) for share in shares]
     except BrokenProcessPool:
         stop(app)
         return []
@@ -69,12 +73,15 @@ def _start(settings: dict[str, Any], instance_path: str) -> None:
     from crm import create_app
     from crm.process import freeze_startup_heap
 
+    # Ctrl+C reaches the whole process group; the scheduler stops its helpers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     _app = create_app({**settings, "INSTANCE_PATH": instance_path})
     freeze_startup_heap()
 
 
-def queue_batches(now: datetime, batch: int) -> list[int]:
-    """In a helper: queue due batches until none is left; the new outbox ids."""
+def queue_batches(now: datetime, batch: int, share: Share | None) -> list[int]:
+    """In a helper: queue due batches (of its share) until none is left; the new outbox ids."""
     from crm.extensions import db
     from outreach.scheduler import queue_batches as queue
 
@@ -82,7 +89,7 @@ def queue_batches(now: datetime, batch: int) -> list[int]:
     ids: list[int] = []
     with _app.app_context():
         try:
-            queue(now, ids.extend, batch)
+            queue(now, ids.extend, batch, share)
         finally:
             db.session.remove()
     return ids
