@@ -60,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from crm.admin.views import bp as admin_bp
     from crm.api import init_app as init_api
     from crm.auth.views import bp as auth_bp
     from crm.clients.views import bp as clients_bp
@@ -74,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from crm.performance.views import bp as performance_bp
     from crm.reports.views import bp as reports_bp
     from crm.sequences.views import bp as sequences_bp
+    from crm.settings.views import bp as settings_bp
     from crm.unsubscribe.views import bp as unsubscribe_bp
 
     app.register_blueprint(auth_bp)
@@ -90,4 +92,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(performance_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(settings_bp)
+    app.register_blueprint(admin_bp)
     init_api(app)

@@ -23,6 +23,7 @@ from crm.extensions import db
 from crm.models import Enrollment, Interaction, OutboundEmail, Suppression
 from outreach.mailer import Mailer, PermanentFailure, TemporaryFailure
 from outreach.messages import Envelope, new_message_id, render_message
+from outreach.senders import Sender, system_sender
 
 HARD_BOUNCE_CODES = (550, 551, 553, 554)
 OUTBOX = OutboundEmail.__table__
@@ -43,19 +44,22 @@ def queue_email(
     *, to_address: str, to_name: str, subject: str, text_body: str, html_body: str = "",
     partner_id: int | None = None, from_name: str | None = None,
     headers: dict[str, str] | None = None, calendar_body: str = "", calendar_method: str = "",
-    meeting_id: int | None = None,
+    meeting_id: int | None = None, sender: Sender | None = None,
 ) -> OutboundEmail:
-    """Add an email to the outbox in the caller's transaction; dispatch after the commit."""
-    from email.utils import parseaddr
+    """Add an email to the outbox in the caller's transaction; dispatch after the commit.
 
-    default_name, from_address = parseaddr(current_app.config["RAPPORT_MAIL_FROM"])
+    `sender` (outreach.senders) sends it as a user; without one it comes from
+    RAPPORT_MAIL_FROM, under `from_name` when given.
+    """
+    sender = sender or system_sender()
     now = clock.now()
     row = OutboundEmail(
-        partner_id=partner_id, to_address=to_address, to_name=to_name,
-        from_address=from_address, from_name=from_name or default_name, subject=subject,
+        partner_id=partner_id, sender_id=sender.user_id, to_address=to_address,
+        to_name=to_name, from_address=sender.address, from_name=from_name or sender.name,
+        subject=subject,
         text_body=text_body, html_body=html_body, headers=headers or {},
         calendar_body=calendar_body, calendar_method=calendar_method, meeting_id=meeting_id,
-        message_id=new_message_id(from_address.rsplit("@", 1)[-1]), status="queued",
+        message_id=new_message_id(sender.address.rsplit("@", 1)[-1]), status="queued",
         attempts=0, last_error="", next_attempt_at=now, created_at=now,
     )
     db.session.add(row)

@@ -1,5 +1,6 @@
 """All models, imported here so the metadata Alembic sees is complete."""
 
+from crm.models.administration import AppSetting, AuditEvent
 from crm.models.base import Base, UTCDateTime
 from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
 from crm.models.followups import FOLLOWUP_STATUSES, FollowUp, FollowUpRule
@@ -38,6 +39,8 @@ from crm.models.reports import ReportShare
 from crm.models.users import ROLES, ApiToken, User
 
 __all__ = [
+    "AppSetting",
+    "AuditEvent",
     "Base",
     "UTCDateTime",
     "GROWTH_LEVERS",

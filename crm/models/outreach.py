@@ -117,6 +117,8 @@ class OutboundEmail(Base):
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="SET NULL"), index=True
     )
+    # The user this email is sent as (From, and the way it leaves); None: the system sender.
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     from_address: Mapped[str] = mapped_column(String(254))

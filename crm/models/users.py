@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -25,6 +25,11 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="manager")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Added under the emails a manager writes by hand (plain text).
+    signature: Mapped[str] = mapped_column(Text, default="")
+    # The address emails sent as this user come from; None: RAPPORT_MAIL_FROM's (see
+    # outreach.senders).
+    sending_address: Mapped[str | None] = mapped_column(String(254))
     is_active_user: Mapped[bool] = mapped_column(default=True)
     # Digest of the secret in the manager's calendar subscription URL; None: no feed.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
