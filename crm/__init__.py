@@ -76,6 +76,8 @@ def _register_blueprints(app: Flask) -> None:
     from crm.reports.views import bp as reports_bp
     from crm.sequences.views import bp as sequences_bp
     from crm.settings.views import bp as settings_bp
+    from crm.team.views import bp as team_bp
+    from crm.team.views import join_bp
     from crm.unsubscribe.views import bp as unsubscribe_bp
 
     app.register_blueprint(auth_bp)
@@ -94,4 +96,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(team_bp)
+    app.register_blueprint(join_bp)
     init_api(app)

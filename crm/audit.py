@@ -46,3 +46,10 @@ def actions() -> list[str]:
     """Every action that has been recorded, for the page's filter."""
     return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(
         AuditEvent.action)))
+
+
+def actors() -> list[User]:
+    """Everyone who has an entry in the log, by name, for the page's filter."""
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(select(AuditEvent.actor_id).distinct()))
+        .order_by(User.name, User.id)))

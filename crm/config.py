@@ -71,6 +71,17 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     return value
 
 
+def _rate_limit(name: str, value: str) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name}: expected a rate like '5 per minute', "
+                          f"got {value!r}") from None
+    return value
+
+
 # name -> parser; each parser returns the Flask config value or raises ConfigError.
 PARSERS: dict[str, Any] = {
     "DATABASE_URL": lambda v: _database_url(v),
@@ -94,6 +105,7 @@ PARSERS: dict[str, Any] = {
     "INBOUND_ADDRESS": lambda v: _address("INBOUND_ADDRESS", v),
     "MEETING_REMINDER_HOURS": lambda v: _positive_int("MEETING_REMINDER_HOURS", v),
     "FOLLOWUP_SCAN_MINUTES": lambda v: _positive_int("FOLLOWUP_SCAN_MINUTES", v, zero=True),
+    "ACCOUNT_RATE_LIMIT": lambda v: _rate_limit("ACCOUNT_RATE_LIMIT", v),
 }
 
 
@@ -124,6 +136,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "MEETING_REMINDER_HOURS": 24,
         # How often the scheduler has the follow-up scan run; 0: only `rapport followups scan`.
         "FOLLOWUP_SCAN_MINUTES": 60,
+        # POSTs per client address, shared by the public account forms (accept an
+        # invitation, forgot password, reset password).
+        "ACCOUNT_RATE_LIMIT": "5 per minute",
     }
 
 

@@ -20,9 +20,20 @@ from sqlalchemy import func, insert, inspect, select
 from crm import clock
 from crm.extensions import db
 from crm.growth import demo as growth_demo
-from crm.models import Client, Interaction, Meeting, Membership, Partner, PartnerTag, User
+from crm.models import (
+    Client,
+    Interaction,
+    Invitation,
+    Meeting,
+    Membership,
+    Partner,
+    PartnerTag,
+    User,
+)
 from crm.partners.identity import normalize_email, normalize_website, search_text
 from crm.performance import demo as performance_demo
+from crm.team.service import INVITATION_LIFETIME
+from crm.url_tokens import keyed_digest, new_url_token
 from outreach.followups import scan
 
 SEED = 20260310
@@ -393,6 +404,7 @@ def load_demo(seed: int = SEED) -> DemoSummary:
     _add_meetings(rng, now)
     growth_demo.load(rng, now)
     performance_demo.load(rng, now)
+    _add_invitation(users[0], now)
     db.session.commit()
     scan(now)  # so each manager's follow-up queue shows what the rules see in the demo
     return DemoSummary(
@@ -448,6 +460,19 @@ def _add_users(now: datetime) -> list[User]:
     db.session.add_all(users)
     db.session.flush()
     return users
+
+
+def _add_invitation(admin: User, now: datetime) -> None:
+    """A colleague invited two days ago who has not joined yet (Admin › Team).
+
+    A row only, like the rest of the demo: nobody is emailed, and its link is unknown (only a
+    digest is kept), so "Send a new link" on the Team page is how to try the accept page.
+    """
+    invited_at = now - timedelta(days=2)
+    db.session.add(Invitation(
+        email="sam@rapport.example.com", role="manager", invited_by_id=admin.id,
+        token_hash=keyed_digest(new_url_token()), invited_at=invited_at,
+        expires_at=invited_at + INVITATION_LIFETIME))
 
 
 def _add_clients(now: datetime) -> list[Client]:

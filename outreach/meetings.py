@@ -133,6 +133,23 @@ def record_outcome(
     return meeting
 
 
+def hand_over(meeting: Meeting, manager: User) -> list[int]:
+    """Give a scheduled call to another manager; the caller commits, then dispatches the ids.
+
+    A call still ahead gets an updated REQUEST (same UID and time, SEQUENCE + 1, the
+    partner's answer kept), so the partner sees whom they will meet and the new manager's
+    calendar gets the event. A call already started (its outcome not yet logged) only
+    changes hands.
+    """
+    _require_scheduled(meeting)
+    meeting.manager, meeting.timezone = manager, manager.timezone
+    meeting.updated_at = clock.now()
+    if meeting.starts_at <= clock.now():
+        return []
+    meeting.sequence += 1
+    return _send_invitation(meeting, "REQUEST")
+
+
 def apply_reply(reply: invites.Reply) -> tuple[Meeting | None, str]:
     """Take a partner's iMIP REPLY (caller commits): the meeting and what happened."""
     meeting = db.session.scalar(select(Meeting).where(Meeting.uid == reply.uid))

@@ -19,3 +19,12 @@ document.addEventListener("change", (event) => {
 });
 document.addEventListener("DOMContentLoaded", () => rapportSyncDirection(document));
 document.addEventListener("htmx:load", (event) => rapportSyncDirection(event.target));
+
+// A new account starts in the browser's own time zone (the person can still pick another).
+document.addEventListener("DOMContentLoaded", () => {
+  const select = document.querySelector("select[data-guess-timezone]");
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (select && select.value === "UTC" && zone && select.querySelector(`option[value="${CSS.escape(zone)}"]`)) {
+    select.value = zone;
+  }
+});

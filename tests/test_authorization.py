@@ -15,10 +15,12 @@ from flask.testing import FlaskClient
 
 from tests.conftest import PASSWORD
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+# "Forgot your password?" answers anyone, the same whether or not the address has an account.
+PUBLIC_ENDPOINTS = {"auth.login", "auth.forgot_password", "static"}
 # Public, but only with a valid signed (or secret) token in the URL; a forged one is a 404.
 SIGNED_LINK_ENDPOINTS = {"unsubscribe.confirm", "unsubscribe.one_click", "calendar_feed.feed",
-                         "reports.shared", "reports.shared_csv"}
+                         "reports.shared", "reports.shared_csv",
+                         "join.accept", "auth.reset_password"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -32,6 +32,7 @@ def test_postgres_scheme_is_normalised_to_psycopg(tmp_path):
         ({"RAPPORT_DATABSE_URL": "sqlite://"}, "RAPPORT_DATABSE_URL: unknown setting"),
         ({"RAPPORT_SMTP_URL": ""}, "RAPPORT_SMTP_URL: is set but empty"),
         ({"RAPPORT_DATABASE_URL": "postgresql://db/x"}, "RAPPORT_SECRET_KEY: required"),
+        ({"RAPPORT_ACCOUNT_RATE_LIMIT": "lots"}, "RAPPORT_ACCOUNT_RATE_LIMIT: expected a rate"),
     ],
 )
 def test_a_bad_setting_names_the_variable(tmp_path, environ, message):

@@ -27,6 +27,8 @@ def index():
 @bp.get("/audit")
 def audit_log():
     action = request.args.get("action") or None
-    page = db.paginate(audit.events_query(action), per_page=AUDIT_PAGE_SIZE, error_out=False)
+    actor_id = request.args.get("actor", type=int)
+    page = db.paginate(audit.events_query(action, actor_id), per_page=AUDIT_PAGE_SIZE,
+                       error_out=False)
     return render_template("admin/audit.html", page=page, action=action,
-                           actions=audit.actions())
+                           actions=audit.actions(), actor_id=actor_id, actors=audit.actors())

@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from crm.api.blueprint import ApiBlueprint
+from crm.api.blueprint import ApiBlueprint, api_user
 from crm.api.pagination import id_cursor, keyset_page
 from crm.api.schemas import PageArgsSchema, ResourceUrl, Timestamp
 from crm.errors import InvalidInput
@@ -120,7 +120,7 @@ class Sequences(MethodView):
         if client is None:
             raise InvalidInput("Unknown client.",
                                {"client_id": f"there is no client #{data['client_id']}"})
-        sequence = service.create_client_sequence(client)
+        sequence = service.create_client_sequence(client, api_user())
         location = url_for(".sequence", sequence_id=sequence.id, _external=True)
         return sequence, 201, {"Location": location}
 
@@ -138,7 +138,7 @@ class SequenceById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def patch(self, data: dict, sequence_id: int):
         """Change the days and hours the sequence sends in."""
-        return service.update_hours(service.load_sequence(sequence_id), data)
+        return service.update_hours(service.load_sequence(sequence_id), data, api_user())
 
 
 @blp.route("/<int:sequence_id>/steps", endpoint="steps", methods=["POST"])
@@ -147,7 +147,7 @@ class SequenceById(MethodView):
 @blp.alt_response(404, response="NOT_FOUND")
 def add_step(data: dict, sequence_id: int):
     """Add a step at the end; a template problem is a 422 naming the field and the line."""
-    step = service.add_step(service.load_sequence(sequence_id), data)
+    step = service.add_step(service.load_sequence(sequence_id), data, api_user())
     location = url_for(".step", sequence_id=sequence_id, step_id=step.id, _external=True)
     return step, 201, {"Location": location}
 
@@ -166,10 +166,11 @@ class StepById(MethodView):
     def patch(self, data: dict, sequence_id: int, step_id: int):
         """Change the given fields; a template problem is a 422 naming the field and the line."""
         step = service.load_step(service.load_sequence(sequence_id), step_id)
-        return service.update_step(step, data)
+        return service.update_step(step, data, api_user())
 
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, sequence_id: int, step_id: int):
         """Remove a step; later steps move up one place."""
-        service.delete_step(service.load_step(service.load_sequence(sequence_id), step_id))
+        service.delete_step(service.load_step(service.load_sequence(sequence_id), step_id),
+                            api_user())

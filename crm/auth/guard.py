@@ -1,7 +1,8 @@
 """Every request is refused unless it is authenticated or its view is marked public.
 
 Protection is the default so that a new route cannot be forgotten: pages need a session
-(and CSRF on unsafe methods), /api/ needs a bearer token and never trusts the cookie.
+(and CSRF on unsafe methods), /api/ needs a bearer token and never trusts the cookie. A
+token of scope `read` may only use the safe methods, whatever the route.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import TypeVar
 from flask import Flask, current_app, g, request
 from flask_login import current_user
 
-from crm.auth.service import user_for_token
-from crm.extensions import csrf, db, login_manager
+from crm.auth.service import note_use, token_for, user_for_session
+from crm.extensions import csrf, login_manager
 from crm.http_errors import api_error
 from crm.models import User
 
@@ -42,7 +43,9 @@ def init_app(app: Flask) -> None:
 
 
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    # Flask-Login asks on every request, for the session and for a remember-me cookie alike;
+    # it does not itself check is_active for a session it already has.
+    return user_for_session(user_id)
 
 
 def is_api_request() -> bool:
@@ -78,10 +81,15 @@ def _view_flag(name: str) -> bool:
 
 def _guard_api():
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
-    if user is None:
+    api_token = token_for(token.strip()) if scheme.lower() == "bearer" and token else None
+    if api_token is None:
         response = api_error(401, "unauthorized", "A valid bearer token is required.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="rapport"'
         return response
+    user, scope = api_token.user, api_token.scope
+    note_use(api_token)
+    if scope == "read" and request.method not in SAFE_METHODS:
+        return api_error(403, "forbidden", "This token may only read (scope read); "
+                         "changes need a read-write token.")
     g.api_user = user
     return None

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from crm.auth.service import create_token, create_user, find_user
 from crm.errors import DomainError
-from crm.models import ROLES
+from crm.models import ROLES, TOKEN_SCOPES
 
 
 def fail(error: DomainError) -> None:
@@ -48,13 +48,19 @@ def token_group() -> None:
 @token_group.command("create")
 @click.option("--email", required=True, help="The user the token acts as.")
 @click.option("--name", default="", help="A label to recognise the token by.")
+@click.option("--scope", type=click.Choice(TOKEN_SCOPES), default="read-write",
+              show_default=True, help="read: GET only; read-write: everything the user can.")
 @with_appcontext
-def create_token_command(email: str, name: str) -> None:
+def create_token_command(email: str, name: str, scope: str) -> None:
     """Issue a bearer token; it is printed once, on the last line."""
     user = find_user(email)
-    if user is None:
-        click.echo(f"error: no user with email {email}", err=True)
+    if user is None or not user.is_active:
+        state = "no user" if user is None else "a deactivated user"
+        click.echo(f"error: {state} with email {email}", err=True)
         raise SystemExit(1)
-    token = create_token(user, name)
+    try:
+        token = create_token(user, name, scope)
+    except DomainError as error:
+        fail(error)
     click.echo(f"Token for {user.email} (keep it secret; it is not shown again):")
     click.echo(token)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from crm import clock
+from crm import audit, clock
 from crm.errors import InvalidInput
 from crm.extensions import db
 from crm.models import STAGES, FollowUpRule, User
@@ -75,9 +75,32 @@ def save_settings(submitted: Mapping[str, Mapping[str, Any]], actor: User | None
                          _checked_params(rule, setting.get("params") or {}, errors))
     if errors:
         raise InvalidInput("Some thresholds need fixing; nothing was saved.", errors)
+    changes = describe_changes(rule_settings(), checked)
     for name, (enabled, params) in checked.items():
         _store(RULES[name], enabled, params)
+    if changes:
+        audit.record("followup_rules.changed", actor, "Follow-up rules", "; ".join(changes))
     db.session.commit()
+
+
+def describe_changes(before: Mapping[str, tuple[bool, dict[str, Any]]],
+                     after: Mapping[str, tuple[bool, dict[str, Any]]]) -> list[str]:
+    """'Gone quiet: days, contacted 14 → 10', one line per switch or threshold that moved."""
+    lines = []
+    for name, (enabled, params) in after.items():
+        was_enabled, was_params = before[name]
+        if enabled != was_enabled:
+            lines.append(f"{RULES[name].title}: {'on' if enabled else 'off'}")
+        old, new = _compact(was_params), _compact(params)
+        for param, value in new.items():
+            if isinstance(value, dict):
+                lines += [f"{field_label(f'{name}.{param}.{stage}')} "
+                          f"{old.get(param, {}).get(stage, 0)} → {value.get(stage, 0)}"
+                          for stage in STAGES
+                          if old.get(param, {}).get(stage, 0) != value.get(stage, 0)]
+            elif old.get(param) != value:
+                lines.append(f"{field_label(f'{name}.{param}')} {old.get(param)} → {value}")
+    return lines
 
 
 def _checked_params(rule: Rule, raw: Mapping[str, Any], errors: dict[str, str]) -> dict:

@@ -1,5 +1,6 @@
 """All models, imported here so the metadata Alembic sees is complete."""
 
+from crm.models.access import Invitation, PasswordReset
 from crm.models.administration import AppSetting, AuditEvent
 from crm.models.base import Base, UTCDateTime
 from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
@@ -36,7 +37,7 @@ from crm.models.performance import (
     PerformanceMembershipMonth,
 )
 from crm.models.reports import ReportShare
-from crm.models.users import ROLES, ApiToken, User
+from crm.models.users import ROLES, TOKEN_SCOPES, ApiToken, User
 
 __all__ = [
     "AppSetting",
@@ -82,6 +83,9 @@ __all__ = [
     "SequenceStep",
     "Suppression",
     "ROLES",
+    "TOKEN_SCOPES",
+    "Invitation",
+    "PasswordReset",
     "ApiToken",
     "User",
 ]

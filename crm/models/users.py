@@ -13,6 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from crm.models.base import Base, UTCDateTime
 
 ROLES = ("admin", "manager")
+# A read token may only GET (and HEAD/OPTIONS); crm.auth.guard enforces it for every route.
+TOKEN_SCOPES = ("read", "read-write")
 
 
 class User(UserMixin, Base):
@@ -34,12 +36,20 @@ class User(UserMixin, Base):
     # Digest of the secret in the manager's calendar subscription URL; None: no feed.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Part of every session and remember-me cookie (get_id). Raised when the password
+    # changes or the user is deactivated, so cookies made before stop working at once.
+    session_generation: Mapped[int] = mapped_column(default=0)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_user
+
+    def get_id(self) -> str:  # Flask-Login's "alternative id": the loader checks both parts
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def is_admin(self) -> bool:
@@ -60,7 +70,9 @@ class ApiToken(Base):
     # Only a digest is kept; the token itself is shown once, when created.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
+    scope: Mapped[str] = mapped_column(String(16), default="read-write")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Noted at most once a minute (crm.auth.service.note_use), not on every request.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -1,7 +1,8 @@
 """Domain operations on welcome sequences: hours, steps, a client's own copy, enrollments.
 
 Each public function that changes something validates, writes and commits. Step templates
-are checked here, at save time, so a broken template never reaches the scheduler.
+are checked here, at save time, so a broken template never reaches the scheduler. Changes to
+a sequence (hours, steps, a client's own copy) are audited (crm.audit) with the same commit.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from crm import clock
+from crm import audit, clock
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.extensions import db
 from crm.models import Client, Enrollment, OutboundEmail, Partner, Sequence, SequenceStep, User
@@ -104,7 +105,7 @@ def hours_label(sequence: Sequence) -> str:
 # --- creating and changing sequences -----------------------------------------------------
 
 
-def create_client_sequence(client: Client) -> Sequence:
+def create_client_sequence(client: Client, actor: User | None = None) -> Sequence:
     """The client's own sequence, starting as a copy of the default; one per client."""
     if db.session.scalar(select(Sequence.id).where(Sequence.client_id == client.id)):
         raise Conflict(f"{client.name} already has its own sequence.",
@@ -122,6 +123,8 @@ def create_client_sequence(client: Client) -> Sequence:
         for step in default.steps
     ]
     db.session.add(sequence)
+    audit.record("sequence.created", actor, sequence.name,
+                 f"{client.name}'s own copy of the default ({len(sequence.steps)} steps)")
     try:
         db.session.commit()
     except IntegrityError:  # the same request twice at once: the unique client_id decides
@@ -167,11 +170,16 @@ def clean_hours(data: Mapping[str, Any], current: Sequence) -> dict[str, Any]:
     return {"send_weekdays": days, "send_from": start, "send_until": end}
 
 
-def update_hours(sequence: Sequence, data: Mapping[str, Any]) -> Sequence:
+def update_hours(sequence: Sequence, data: Mapping[str, Any],
+                 actor: User | None = None) -> Sequence:
     """Change the days and hours (in each partner's own zone) the sequence sends in."""
+    before = hours_label(sequence)
     for name, value in clean_hours(data, sequence).items():
         setattr(sequence, name, value)
     sequence.updated_at = clock.now()
+    if hours_label(sequence) != before:
+        audit.record("sequence.hours_changed", actor, sequence.name,
+                     f"{before} → {hours_label(sequence)}")
     db.session.commit()
     return sequence
 
@@ -237,22 +245,36 @@ def next_delay(sequence: Sequence) -> int:
     return min(MAX_DELAY_DAYS, max(step.delay_days for step in sequence.steps) + 3)
 
 
-def add_step(sequence: Sequence, data: Mapping[str, Any]) -> SequenceStep:
+def add_step(sequence: Sequence, data: Mapping[str, Any],
+             actor: User | None = None) -> SequenceStep:
     """Append a step to the sequence (after the last one)."""
     cleaned = clean_step(data, creating=True)
     last = max((step.position for step in sequence.steps), default=0)
     step = SequenceStep(position=last + 1, **cleaned)
     sequence.steps.append(step)
     sequence.updated_at = clock.now()
+    audit.record("sequence.step_added", actor, sequence.name, _step_line(step))
     db.session.commit()
     return step
 
 
-def update_step(step: SequenceStep, data: Mapping[str, Any]) -> SequenceStep:
+def _step_line(step: SequenceStep) -> str:
+    return f"step {step.position} (day {step.delay_days}): {step.subject}"
+
+
+def update_step(step: SequenceStep, data: Mapping[str, Any],
+                actor: User | None = None) -> SequenceStep:
     """Change a step's delay, subject or bodies; nothing is saved if any template fails."""
-    for name, value in clean_step(data, creating=False).items():
+    cleaned = clean_step(data, creating=False)
+    changed = [name for name, value in cleaned.items() if getattr(step, name) != value]
+    before = step.delay_days
+    for name, value in cleaned.items():
         setattr(step, name, value)
     step.sequence.updated_at = clock.now()
+    if changed:
+        delay = f", day {before} → {step.delay_days}" if "delay_days" in changed else ""
+        audit.record("sequence.step_changed", actor, step.sequence.name,
+                     f"{_step_line(step)}; changed {', '.join(changed)}{delay}")
     db.session.commit()
     return step
 
@@ -267,7 +289,7 @@ def _renumber(steps: list[SequenceStep]) -> None:
     db.session.flush()
 
 
-def move_step(step: SequenceStep, direction: str) -> SequenceStep:
+def move_step(step: SequenceStep, direction: str, actor: User | None = None) -> SequenceStep:
     """Swap the step with its neighbour ('up' or 'down'); at either end nothing changes."""
     if direction not in ("up", "down"):
         raise InvalidInput("Move a step up or down.", {"direction": "must be up or down"})
@@ -278,14 +300,17 @@ def move_step(step: SequenceStep, direction: str) -> SequenceStep:
         steps[index], steps[other] = steps[other], steps[index]
         _renumber(steps)
         step.sequence.updated_at = clock.now()
+        audit.record("sequence.step_moved", actor, step.sequence.name,
+                     f"{step.subject}: step {index + 1} → {other + 1}")
     db.session.commit()
     return step
 
 
-def delete_step(step: SequenceStep) -> None:
+def delete_step(step: SequenceStep, actor: User | None = None) -> None:
     """Remove a step; the emails it produced stay in the outbox, partners keep their place."""
     sequence = step.sequence
     removed = step.position
+    audit.record("sequence.step_removed", actor, sequence.name, _step_line(step))
     db.session.execute(
         update(OutboundEmail).where(OutboundEmail.step_id == step.id).values(step_id=None)
     )

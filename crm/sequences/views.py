@@ -34,7 +34,7 @@ def create_for_client(client_id: int):
     """Give a client its own sequence, starting as a copy of the default."""
     client = db.get_or_404(Client, client_id)
     try:
-        sequence = service.create_client_sequence(client)
+        sequence = service.create_client_sequence(client, _actor())
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for(".index"))
@@ -64,7 +64,7 @@ def update_hours(sequence_id: int):
     sequence = service.load_sequence(sequence_id)
     form = HoursForm()
     try:
-        service.update_hours(sequence, form.hours_data())
+        service.update_hours(sequence, form.hours_data(), _actor())
     except DomainError as error:
         apply_domain_error(form, error)
         return _detail_page(sequence, form, error.status)
@@ -81,7 +81,7 @@ def new_step(sequence_id: int):
         form.delay_days.data = str(service.next_delay(sequence))
     elif form.validate():
         try:
-            step = service.add_step(sequence, form.step_data())
+            step = service.add_step(sequence, form.step_data(), _actor())
         except DomainError as error:
             apply_domain_error(form, error)
         else:
@@ -98,7 +98,7 @@ def edit_step(sequence_id: int, step_id: int):
     form = StepForm.for_step(step)
     if form.validate_on_submit():
         try:
-            service.update_step(step, form.step_data())
+            service.update_step(step, form.step_data(), _actor())
         except DomainError as error:
             apply_domain_error(form, error)
         else:
@@ -167,7 +167,7 @@ def move_step(sequence_id: int, step_id: int):
     sequence = service.load_sequence(sequence_id)
     step = service.load_step(sequence, step_id)
     try:
-        service.move_step(step, request.form.get("direction", ""))
+        service.move_step(step, request.form.get("direction", ""), _actor())
     except DomainError as error:
         flash(error.message, "error")
     return redirect(url_for(".detail", sequence_id=sequence.id, _anchor=f"step-{step.id}"))
@@ -179,7 +179,7 @@ def delete_step(sequence_id: int, step_id: int):
     sequence = service.load_sequence(sequence_id)
     step = service.load_step(sequence, step_id)
     position = step.position
-    service.delete_step(step)
+    service.delete_step(step, _actor())
     flash(f"Step {position} deleted.", "success")
     return redirect(url_for(".detail", sequence_id=sequence.id))
 

@@ -6,8 +6,11 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from crm.auth.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 @cache
@@ -27,3 +30,24 @@ class ProfileForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password",
+                                     validators=[DataRequired(), Length(max=1024)])
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Your other sessions are "
+                    "signed out.",
+        render_kw={"minlength": MIN_PASSWORD_LENGTH})
+    confirm = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("new_password", message="does not match the new password")])
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)],
+                       description="What uses it, e.g. “reporting script”.")
+    scope = RadioField("Scope", choices=[
+        SelectChoice("read", "Read: look things up (GET) only"),
+        SelectChoice("read-write", "Read and write: also create, change and delete"),
+    ], default="read")

@@ -1,0 +1,1 @@
+"""The team: inviting colleagues, their roles, deactivating them (after a hand-over) and back."""
