@@ -94,6 +94,9 @@ PARSERS: dict[str, Any] = {
     "INBOUND_ADDRESS": lambda v: _address("INBOUND_ADDRESS", v),
     "MEETING_REMINDER_HOURS": lambda v: _positive_int("MEETING_REMINDER_HOURS", v),
     "FOLLOWUP_SCAN_MINUTES": lambda v: _positive_int("FOLLOWUP_SCAN_MINUTES", v, zero=True),
+    "BOOKING_LINK_DAYS": lambda v: _positive_int("BOOKING_LINK_DAYS", v),
+    "BOOKING_RATE_LIMIT": lambda v: v,
+    "CALENDAR_REFRESH_MINUTES": lambda v: _positive_int("CALENDAR_REFRESH_MINUTES", v),
 }
 
 
@@ -124,6 +127,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "MEETING_REMINDER_HOURS": 24,
         # How often the scheduler has the follow-up scan run; 0: only `rapport followups scan`.
         "FOLLOWUP_SCAN_MINUTES": 60,
+        # How long a booking link in an email (or a manager's general link) keeps working.
+        "BOOKING_LINK_DAYS": 90,
+        # Requests to the public booking pages per client address.
+        "BOOKING_RATE_LIMIT": "30 per minute",
+        # How often a manager's own calendar is read for busy times.
+        "CALENDAR_REFRESH_MINUTES": 15,
     }
 
 
