@@ -88,11 +88,13 @@ def rules_of(host: Host, now: datetime) -> Rules:
 
 def open_slots(host: Host, now: datetime | None = None,
                moving: Meeting | None = None) -> list[Slot]:
-    """The host's free slots now; `moving` is a call being rescheduled (its time is free)."""
+    """The host's free slots now; `moving` is a call being rescheduled: its time does not
+    block its neighbours, and is not offered as a new time."""
     now = now or clock.now()
     rules = rules_of(host, now)
     calls, busy = _taken(host.manager.id, now, rules, moving)
-    return free_slots(rules, now, calls, busy)
+    slots = free_slots(rules, now, calls, busy)
+    return [s for s in slots if s.start != moving.starts_at] if moving is not None else slots
 
 
 def _taken(manager_id: int, now: datetime, rules: Rules, moving: Meeting | None):
@@ -106,10 +108,10 @@ def _taken(manager_id: int, now: datetime, rules: Rules, moving: Meeting | None)
         query = query.where(Meeting.id != moving.id)
     calls = [(start, start + timedelta(minutes=minutes))
              for start, minutes in db.session.execute(query)]
-    busy = list(db.session.execute(
+    busy = [(start, end) for start, end in db.session.execute(
         select(BusyTime.starts_at, BusyTime.ends_at)
         .where(BusyTime.user_id == manager_id, BusyTime.ends_at > since,
-               BusyTime.starts_at < until)).tuples())
+               BusyTime.starts_at < until))]
     return calls, busy
 
 
@@ -163,6 +165,9 @@ def book_new_contact(host: Host, name: str, email: str, visitor_zone: str, start
 def reschedule(meeting: Meeting, host: Host, start: datetime) -> Meeting:
     """The partner moves a call they booked: SEQUENCE + 1, a new REQUEST."""
     _require_booked(meeting)
+    if start == meeting.starts_at:
+        raise InvalidInput("That is the call's time already.",
+                           {"start": "pick a time other than the current one"})
     try:
         _lock(host.manager.id)
         _check_slot(host, start, moving=meeting)
