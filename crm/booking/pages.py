@@ -42,22 +42,20 @@ def picker(slots: list[Slot], zone_name: str, day: str | None = None,
            start: str | None = None) -> Picker:
     """The picker for `slots`, showing the asked-for day (else the first) and start."""
     days = by_day(slots, zone_name)
-    chosen = _chosen(slots, start)
-    wanted = _date(day)
-    if chosen is not None:
-        wanted = chosen.start.astimezone(zone(zone_name)).date()
+    moment = _instant(start)
+    chosen = next((slot for slot in slots if slot.start == moment), None) if moment else None
+    # A start that is no longer free still says which day the visitor was looking at.
+    wanted = moment.astimezone(zone(zone_name)).date() if moment else _date(day)
     shown = next((d for d in days if d.day == wanted), days[0] if days else None)
     return Picker(zone_name, days, shown, chosen)
 
 
-def _chosen(slots: list[Slot], start: str | None) -> Slot | None:
+def _instant(start: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(start or "")
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        return None
-    return next((slot for slot in slots if slot.start == moment), None)
+    return moment if moment.tzinfo is not None else None
 
 
 def _date(text: str | None) -> date | None:

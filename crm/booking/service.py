@@ -14,7 +14,7 @@ a manager uses, so the invitation, the manager's copy and the timeline entry are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +29,7 @@ from crm.partners.identity import InvalidEmail, normalize_email
 from crm.partners.service import create_partner, find_duplicate
 from outreach import meetings
 from outreach.followups import resolve_rule
-from outreach.meeting_times import instant_from_local, zone
+from outreach.meeting_times import instant_from_local
 
 NOTE_LIMIT = 1000
 NAME_LIMIT = 200
@@ -263,7 +263,3 @@ def _require_booked(meeting: Meeting) -> None:
     if not meeting.booked_via:
         raise NotBookable("This call was not booked on a booking page.")
 
-
-def meeting_day(meeting: Meeting, zone_name: str) -> date:
-    """The calendar day of a call on a visitor's clock."""
-    return meeting.starts_at.astimezone(zone(zone_name)).date()

@@ -207,6 +207,7 @@ def _to_call(meeting: Meeting, zone: str, done: str):
 def _booking_page(manager: User | None, *, token: str, partner: Partner | None = None,
                   error: DomainError | None = None):
     """The slot picker (and, once a slot is chosen, the booking form) for a link."""
+    kind = "partner" if partner is not None else "general"
     host = service.host_for(manager)
     fallback = partner.timezone if partner is not None else (manager.timezone if manager else "")
     zone = visitor_zone(_asked("tz"), fallback)
@@ -215,8 +216,8 @@ def _booking_page(manager: User | None, *, token: str, partner: Partner | None =
     context: dict[str, Any] = {
         "host": host, "manager": manager, "partner": partner, "token": token, "view": view,
         "zones": timezone_choices(), "zone_chosen": bool(request.values.get("tz")),
-        "error": error, "form": request.form, "endpoint": request.endpoint.replace(
-            "_book", "_page"), "post_endpoint": request.endpoint.replace("_page", "_book"),
+        "error": error, "form": request.form, "endpoint": f"booking.{kind}_page",
+        "post_endpoint": f"booking.{kind}_book",
     }
     return render_template("booking/page.html", **context), _status(error)
 
