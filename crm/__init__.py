@@ -63,6 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     from crm.admin.views import bp as admin_bp
     from crm.api import init_app as init_api
     from crm.auth.views import bp as auth_bp
+    from crm.booking.views import bp as booking_bp
+    from crm.booking.views import settings_bp as availability_bp
     from crm.clients.views import bp as clients_bp
     from crm.dashboard.views import bp as dashboard_bp
     from crm.followups.views import bp as followups_bp
@@ -98,4 +100,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(join_bp)
+    app.register_blueprint(booking_bp)
+    app.register_blueprint(availability_bp)
     init_api(app)

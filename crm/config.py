@@ -106,6 +106,9 @@ PARSERS: dict[str, Any] = {
     "MEETING_REMINDER_HOURS": lambda v: _positive_int("MEETING_REMINDER_HOURS", v),
     "FOLLOWUP_SCAN_MINUTES": lambda v: _positive_int("FOLLOWUP_SCAN_MINUTES", v, zero=True),
     "ACCOUNT_RATE_LIMIT": lambda v: _rate_limit("ACCOUNT_RATE_LIMIT", v),
+    "BOOKING_LINK_DAYS": lambda v: _positive_int("BOOKING_LINK_DAYS", v),
+    "BOOKING_RATE_LIMIT": lambda v: v,
+    "CALENDAR_REFRESH_MINUTES": lambda v: _positive_int("CALENDAR_REFRESH_MINUTES", v),
 }
 
 
@@ -139,6 +142,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # POSTs per client address, shared by the public account forms (accept an
         # invitation, forgot password, reset password).
         "ACCOUNT_RATE_LIMIT": "5 per minute",
+        # How long a booking link in an email (or a manager's general link) keeps working.
+        "BOOKING_LINK_DAYS": 90,
+        # Requests to the public booking pages per client address.
+        "BOOKING_RATE_LIMIT": "30 per minute",
+        # How often a manager's own calendar is read for busy times.
+        "CALENDAR_REFRESH_MINUTES": 15,
     }
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, inspect, select
 
 from crm import clock
+from crm.booking import demo as booking_demo
 from crm.extensions import db
 from crm.growth import demo as growth_demo
 from crm.models import (
@@ -405,6 +406,7 @@ def load_demo(seed: int = SEED) -> DemoSummary:
     growth_demo.load(rng, now)
     performance_demo.load(rng, now)
     _add_invitation(users[0], now)
+    booking_demo.load(db.session, now)
     db.session.commit()
     scan(now)  # so each manager's follow-up queue shows what the rules see in the demo
     return DemoSummary(

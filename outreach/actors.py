@@ -38,6 +38,13 @@ def scan_followups() -> None:
     scan()
 
 
+def read_calendar(user_id: int) -> None:
+    """Read one manager's own calendar for busy times (a failure is recorded on their row)."""
+    from outreach.busy_calendars import refresh
+
+    refresh(user_id)
+
+
 def declare(broker: Broker) -> dict[str, dramatiq.Actor]:
     """Declare the actors on this broker and remember them on the app."""
     actors = {
@@ -50,6 +57,11 @@ def declare(broker: Broker) -> dict[str, dramatiq.Actor]:
         "scan_followups": dramatiq.actor(
             scan_followups, broker=broker, actor_name="scan_followups", queue_name="followups",
             max_retries=0, time_limit=900_000,
+        ),
+        # No retries: the next interval reads the calendar again anyway.
+        "read_calendar": dramatiq.actor(
+            read_calendar, broker=broker, actor_name="read_calendar", queue_name="calendars",
+            max_retries=0, time_limit=120_000,
         ),
     }
     return actors

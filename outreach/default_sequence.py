@@ -45,8 +45,9 @@ products your audience cares about.</p>
 much sooner: we look at what works for your audience and I can often unlock things
 that aren't in the dashboard, like exclusive codes, product samples or a commission
 boost for a launch.</p>
-<p>Would a 15-minute call this week or next suit you? Reply with a time and I'll send
-an invitation.</p>
+<p>Would a short call this week or next suit you?
+<a href="{{ booking_link }}">Pick a time that suits you</a> and the invitation lands in
+your calendar at once, or reply with a couple of times and I'll send one.</p>
 <p>Either way, I'm glad to have you on board.<br>{{ manager.name }}</p>""",
     },
 ]

@@ -46,6 +46,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "client": {"name": "Summit Outdoor", "program": "the Summit Outdoor partner program",
                "website": "https://summit.example.com"},
     "unsubscribe_url": "https://rapport.example.com/u/token",
+    "booking_link": "https://rapport.example.com/book/p/token",
 }
 
 @dataclass(frozen=True)

@@ -407,6 +407,15 @@ def resolve_on_interaction(partner_id: int, now: datetime) -> None:
         .execution_options(synchronize_session=False))
 
 
+def resolve_rule(partner_id: int, rule: str, now: datetime, resolution: str) -> None:
+    """Resolve the partner's unresolved flag of one rule at once (caller commits)."""
+    db.session.execute(
+        update(FollowUp).where(FollowUp.partner_id == partner_id, FollowUp.rule == rule,
+                               FollowUp.status != "resolved")
+        .values(status="resolved", resolved_at=now, resolution=resolution)
+        .execution_options(synchronize_session=False))
+
+
 def snooze(followup: FollowUp, until: datetime, actor=None) -> FollowUp:
     """Hide the flag until a date; the scan opens it again then, if it still applies."""
     from crm.errors import InvalidInput

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from crm import clock
+from crm.booking.links import call_link
 from crm.errors import InvalidInput
 from crm.extensions import db
 from crm.models import Meeting, OutboundEmail, Partner, User
@@ -39,9 +40,12 @@ FEED_DAYS_BACK = 90
 def schedule(
     partner: Partner, *, manager: User, starts_at: datetime, duration_minutes: int,
     location: str = "", video_url: str = "", agenda: str = "", title: str = "",
-    client_id: int | None = None, actor: User | None = None,
+    client_id: int | None = None, actor: User | None = None, booked_via: str = "",
 ) -> Meeting:
-    """Book an onboarding call and send the partner (and the manager) the invitation."""
+    """Book an onboarding call and send the partner (and the manager) the invitation.
+
+    `booked_via` names the booking page when the partner picked the time themselves.
+    """
     if not partner.email_key:
         raise InvalidInput("This partner has no email address to invite.",
                            {"email": "the partner needs an email address"})
@@ -53,12 +57,14 @@ def schedule(
         partner=partner, manager=manager, client_id=client_id, uid=_new_uid(), sequence=0,
         status="scheduled", partstat="NEEDS-ACTION", starts_at=starts_at,
         duration_minutes=duration_minutes, timezone=manager.timezone, created_at=now,
-        updated_at=now, created_by_id=actor.id if actor else None, **text,
+        updated_at=now, created_by_id=actor.id if actor else None, booked_via=booked_via,
+        **text,
     )
     db.session.add(meeting)
     db.session.flush()
     ids = _send_invitation(meeting, "REQUEST")
-    record_event(partner, f"Onboarding call scheduled for {_when(meeting, partner)}",
+    verb = "booked by the partner" if booked_via else "scheduled"
+    record_event(partner, f"Onboarding call {verb} for {_when(meeting, partner)}",
                  _details(meeting), actor)
     return _commit(meeting, ids)
 
@@ -66,7 +72,7 @@ def schedule(
 def reschedule(
     meeting: Meeting, *, starts_at: datetime, duration_minutes: int | None = None,
     location: str | None = None, video_url: str | None = None, agenda: str | None = None,
-    actor: User | None = None,
+    actor: User | None = None, by_partner: bool = False,
 ) -> Meeting:
     """Move the call: same UID, SEQUENCE + 1, a new REQUEST; the partner answers again."""
     _require_scheduled(meeting)
@@ -86,13 +92,15 @@ def reschedule(
     meeting.partstat, meeting.partstat_at = "NEEDS-ACTION", None
     meeting.updated_at = clock.now()
     ids = _send_invitation(meeting, "REQUEST")
+    moved = "moved by the partner" if by_partner else "moved"
     record_event(meeting.partner,
-                 f"Onboarding call moved: {before} → {_when(meeting, meeting.partner)}",
+                 f"Onboarding call {moved}: {before} → {_when(meeting, meeting.partner)}",
                  _details(meeting), actor)
     return _commit(meeting, ids)
 
 
-def cancel(meeting: Meeting, *, actor: User | None = None, reason: str = "") -> Meeting:
+def cancel(meeting: Meeting, *, actor: User | None = None, reason: str = "",
+           by_partner: bool = False) -> Meeting:
     """Call it off: METHOD:CANCEL with STATUS:CANCELLED and SEQUENCE + 1."""
     _require_scheduled(meeting)
     reason = (reason or "").strip()
@@ -102,8 +110,10 @@ def cancel(meeting: Meeting, *, actor: User | None = None, reason: str = "") -> 
     meeting.sequence += 1
     meeting.updated_at = clock.now()
     ids = _send_invitation(meeting, "CANCEL", note=reason)
+    cancelled = "cancelled by the partner" if by_partner else "cancelled"
     record_event(meeting.partner,
-                 f"Onboarding call cancelled ({_when(meeting, meeting.partner)})", reason, actor)
+                 f"Onboarding call {cancelled} ({_when(meeting, meeting.partner)})", reason,
+                 actor)
     return _commit(meeting, ids)
 
 
@@ -335,6 +345,9 @@ def _invitation_email(meeting: Meeting, method: str, calendar: str, to_address: 
         lines += ["", note]
     if meeting.agenda and not cancelled:
         lines += ["", "Agenda:", meeting.agenda]
+    if meeting.booked_via and partner_id is not None and not cancelled:
+        # The partner picked this time on a booking page; the same page moves or cancels it.
+        lines += ["", f"Need another time, or can't make it? {call_link(meeting.id)}"]
     text = "\n".join(lines) + "\n"
     html = "".join(f"<p>{escape(block).replace(chr(10), '<br>')}</p>"
                    for block in text.strip().split("\n\n"))

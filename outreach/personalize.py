@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from crm.booking.links import partner_link
 from outreach import email_templates
 from outreach.messages import text_from_html
 
@@ -31,8 +32,11 @@ def client_context(client: Any | None) -> dict[str, str]:
 
 
 def context_for(partner: Any, manager: Any | None, client: Any | None,
-                unsubscribe_url: str) -> dict[str, Any]:
-    """Plain strings only: templates never see ORM objects."""
+                unsubscribe_url: str, booking_link: str | None = None) -> dict[str, Any]:
+    """Plain strings only: templates never see ORM objects.
+
+    `booking_link` is the partner's own booking page, signed for `partner.id` unless given.
+    """
     return {
         "partner": {
             "name": partner.name, "first_name": first_name(partner.name),
@@ -46,6 +50,7 @@ def context_for(partner: Any, manager: Any | None, client: Any | None,
         },
         "client": client_context(client),
         "unsubscribe_url": unsubscribe_url,
+        "booking_link": partner_link(partner.id) if booking_link is None else booking_link,
     }
 
 

@@ -18,7 +18,7 @@ from flask import current_app
 
 from crm import clock
 from crm.extensions import db
-from outreach import outbox, tick_helpers
+from outreach import busy_calendars, outbox, tick_helpers
 from outreach.bulk_writes import is_postgresql
 from outreach.due_steps import Share, queue_due_steps
 from outreach.leases import take_lease
@@ -44,6 +44,7 @@ def tick(now: datetime | None = None, dispatch: Callable[[list[int]], None] | No
     dispatch(reminders)
     dispatch(outbox.stalled(now))
     _start_followup_scan(now)
+    busy_calendars.queue_reads(now)
     return queued + len(reminders)
 
 

@@ -21,6 +21,10 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.forgot_password", "static"}
 SIGNED_LINK_ENDPOINTS = {"unsubscribe.confirm", "unsubscribe.one_click", "calendar_feed.feed",
                          "reports.shared", "reports.shared_csv",
                          "join.accept", "auth.reset_password"}
+# Booking pages: a partner's link, a manager's general link, a booked call's own link.
+SIGNED_LINK_ENDPOINTS |= {"booking.partner_page", "booking.partner_book", "booking.general_page",
+                          "booking.general_book", "booking.call_page", "booking.call_move",
+                          "booking.call_cancel"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

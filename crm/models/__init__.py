@@ -3,6 +3,7 @@
 from crm.models.access import Invitation, PasswordReset
 from crm.models.administration import AppSetting, AuditEvent
 from crm.models.base import Base, UTCDateTime
+from crm.models.booking import Availability, BusyTime
 from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
 from crm.models.followups import FOLLOWUP_STATUSES, FollowUp, FollowUpRule
 from crm.models.growth import PLACEMENT_KINDS, CommissionChange, Placement, Promotion
@@ -70,6 +71,8 @@ __all__ = [
     "MEETING_STATUSES",
     "PARTSTATS",
     "Meeting",
+    "Availability",
+    "BusyTime",
     "ENROLLMENT_STATUSES",
     "INBOUND_KINDS",
     "OUTBOUND_STATUSES",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from crm.models.users import User
 
 MEETING_STATUSES = ("scheduled", "cancelled", "held", "no_show")
+BOOKED_VIA = ("partner_link", "general_link")
 # The partner's answer, as iCalendar PARTSTAT values.
 PARTSTATS = ("NEEDS-ACTION", "ACCEPTED", "TENTATIVE", "DECLINED")
 
@@ -53,12 +54,19 @@ class Meeting(Base):
     # The start time a reminder went out for: a moved call gets a new one, a cancelled none.
     reminded_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # "" when a manager scheduled it; "partner_link" or "general_link" when the partner
+    # booked it themselves on a booking page (crm.booking).
+    booked_via: Mapped[str] = mapped_column(String(16), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     partner: Mapped[Partner] = relationship()
     manager: Mapped[User] = relationship(foreign_keys=[manager_id])
     client: Mapped[Client | None] = relationship()
+
+    @property
+    def booked_by_partner(self) -> bool:
+        return bool(self.booked_via)
 
     @property
     def ends_at(self) -> datetime:

@@ -74,8 +74,13 @@ def _apply(partner: Partner, cleaned: Mapping[str, Any]) -> None:
     refresh_search_text(partner)
 
 
-def create_partner(data: Mapping[str, Any], actor: User | None) -> Partner:
-    """Add a partner by hand; an existing email or website domain is a Conflict."""
+def create_partner(
+    data: Mapping[str, Any], actor: User | None, *, commit: bool = True
+) -> Partner:
+    """Add a partner by hand; an existing email or website domain is a Conflict.
+
+    With commit=False the partner is only flushed, for a caller that owns the transaction.
+    """
     cleaned = clean_partner_fields(data, creating=True)
     _refuse_duplicate(cleaned)
     now = clock.now()
@@ -88,7 +93,8 @@ def create_partner(data: Mapping[str, Any], actor: User | None) -> Partner:
     db.session.add(partner)
     db.session.flush()
     record_event(partner, "Partner added", f"Added by {actor.name}" if actor else "", actor)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return partner
 
 

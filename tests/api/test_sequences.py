@@ -125,7 +125,8 @@ def test_a_template_error_is_a_422_naming_the_field_and_the_line(api):
     error = response.get_json()["error"]
     assert error["code"] == "invalid_input"
     assert error["fields"] == {"html_body": (
-        "line 2: unknown variable 'coupon' (use client, manager, partner, unsubscribe_url)")}
+        "line 2: unknown variable 'coupon' "
+        "(use booking_link, client, manager, partner, unsubscribe_url)")}
     assert "html_body: line 2: unknown variable 'coupon'" in error["message"]
     assert db.session.scalar(select(func.count()).select_from(SequenceStep)) == 3
 

@@ -14,7 +14,8 @@ BRAND = SimpleNamespace(name="Summit Outdoor", website="https://summit.example.c
 
 
 def rendered(client):
-    context = context_for(PARTNER, MANAGER, client, "https://rapport.example.com/u/t")
+    context = context_for(PARTNER, MANAGER, client, "https://rapport.example.com/u/t",
+                          booking_link="https://rapport.example.com/book/p/t")
     return [render_step(step["subject"], step["html_body"], "", context)
             for step in default_sequence.STEPS]
 

@@ -117,7 +117,8 @@ def test_a_template_error_names_the_field_and_line_and_saves_nothing(app):
         service.add_step(sequence, {**STEP, "html_body": body})
 
     assert refused.value.fields == {"html_body": (
-        "line 3: unknown variable 'coupon' (use client, manager, partner, unsubscribe_url)")}
+        "line 3: unknown variable 'coupon' "
+        "(use booking_link, client, manager, partner, unsubscribe_url)")}
     assert "html_body: line 3" in refused.value.message
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(SequenceStep)) == 3

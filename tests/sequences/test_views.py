@@ -139,7 +139,7 @@ def test_a_template_error_at_save_time_is_shown_under_its_field_and_nothing_is_s
     error = re.search(r'<small id="step-html-error" class="field-error">([^<]*)</small>', html)
     assert error is not None
     assert error.group(1) == ("line 3: unknown variable &#39;coupon&#39; "
-                              "(use client, manager, partner, unsubscribe_url)")
+                              "(use booking_link, client, manager, partner, unsubscribe_url)")
     assert "{{ coupon }}" in html  # what was typed is kept for fixing
     assert step_count() == 3
 

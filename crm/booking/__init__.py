@@ -1,0 +1,1 @@
+"""Booking links: partners pick their own onboarding call from a manager's free slots."""
