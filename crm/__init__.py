@@ -60,9 +60,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from crm.admin.organisation import bp as organisation_bp
     from crm.admin.views import bp as admin_bp
     from crm.api import init_app as init_api
     from crm.auth.views import bp as auth_bp
+    from crm.campaigns.sending import bp as sending_bp
+    from crm.campaigns.views import bp as campaigns_bp
     from crm.clients.views import bp as clients_bp
     from crm.dashboard.views import bp as dashboard_bp
     from crm.followups.views import bp as followups_bp
@@ -94,4 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(sending_bp)
+    app.register_blueprint(organisation_bp)
     init_api(app)

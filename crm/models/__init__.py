@@ -2,6 +2,15 @@
 
 from crm.models.administration import AppSetting, AuditEvent
 from crm.models.base import Base, UTCDateTime
+from crm.models.campaigns import (
+    CAMPAIGN_ENROLLMENT_STATUSES,
+    CAMPAIGN_STATUSES,
+    CAMPAIGN_STOP_REASONS,
+    Campaign,
+    CampaignEnrollment,
+    CampaignStep,
+    SenderDay,
+)
 from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
 from crm.models.followups import FOLLOWUP_STATUSES, FollowUp, FollowUpRule
 from crm.models.growth import PLACEMENT_KINDS, CommissionChange, Placement, Promotion
@@ -82,6 +91,13 @@ __all__ = [
     "SequenceStep",
     "Suppression",
     "ROLES",
+    "CAMPAIGN_ENROLLMENT_STATUSES",
+    "CAMPAIGN_STATUSES",
+    "CAMPAIGN_STOP_REASONS",
+    "Campaign",
+    "CampaignEnrollment",
+    "CampaignStep",
+    "SenderDay",
     "ApiToken",
     "User",
 ]

@@ -1,0 +1,114 @@
+"""A sender's daily cap and warm-up ramp, enforced in the database so it holds across every
+scheduler process and the tick's helper processes.
+
+Each sender has one row per day of their own calendar (SenderDay.used). A batch reads what is
+left (no lock), renders at most that, and then takes what it queued with one conditional
+statement, `UPDATE … SET used = used + k WHERE used + k <= allowance`, in the batch's own
+transaction: the count commits or rolls back with the outbox rows it stands for. On
+PostgreSQL a second process updating the same row waits for the first to commit and then
+re-checks the condition against the committed count; SQLite has one writer. What the UPDATE
+refuses (another process used the room first) waits for the sender's next day.
+
+Warm-up: on the sender's first day of campaign sending they may send `warmup_start`, each
+later day `warmup_increment` more, up to `daily_send_cap` (outreach.campaign_schedule).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from crm.extensions import db
+from crm.models import SenderDay
+from outreach.bulk_writes import is_postgresql, one_of
+from outreach.campaign_schedule import daily_allowance, sender_day
+from outreach.sequences import zone_of
+
+RETRIES = 5
+
+
+class Quota:
+    """What each sender of a batch may still queue today, taken locally while rendering and
+    then from the database in one step per sender (`settle`)."""
+
+    def __init__(self, senders: dict[int, Any], now: datetime) -> None:
+        self.days = {sid: sender_day(now, zone_of(user.timezone)) for sid, user in senders.items()}
+        first = _first_days(set(senders))
+        used = _used(self.days)
+        self.allowance: dict[int, int] = {}
+        self.left: dict[int, int] = {}
+        for sid, user in senders.items():
+            days_sending = (self.days[sid] - first.get(sid, self.days[sid])).days
+            self.allowance[sid] = daily_allowance(
+                user.daily_send_cap, user.warmup_start, user.warmup_increment, days_sending)
+            self.left[sid] = max(self.allowance[sid] - used.get(sid, 0), 0)
+        self.taken: dict[int, int] = {}
+
+    def take(self, sender_id: int) -> bool:
+        """One more email for this sender, if today's allowance has room (locally)."""
+        if self.left.get(sender_id, 0) <= 0:
+            return False
+        self.left[sender_id] -= 1
+        self.taken[sender_id] = self.taken.get(sender_id, 0) + 1
+        return True
+
+    def give_back(self, sender_id: int) -> None:
+        """An email taken but not queued after all (its template failed)."""
+        self.left[sender_id] += 1
+        self.taken[sender_id] -= 1
+
+    def settle(self) -> dict[int, int]:
+        """Take the counts from the database, sender by sender in id order (two processes
+        never wait for each other crosswise); sender id → how many it granted."""
+        return {sid: reserve(sid, self.days[sid], count, self.allowance[sid])
+                for sid, count in sorted(self.taken.items()) if count}
+
+
+def _first_days(sender_ids: set[int]) -> dict[int, date]:
+    if not sender_ids:
+        return {}
+    return dict(db.session.execute(
+        select(SenderDay.sender_id, func.min(SenderDay.day))
+        .where(one_of(SenderDay.sender_id, sender_ids), SenderDay.used > 0)
+        .group_by(SenderDay.sender_id)).all())
+
+
+def _used(days: dict[int, date]) -> dict[int, int]:
+    if not days:
+        return {}
+    rows = db.session.execute(
+        select(SenderDay.sender_id, SenderDay.day, SenderDay.used)
+        .where(one_of(SenderDay.sender_id, set(days)), SenderDay.day.in_(set(days.values()))))
+    return {row.sender_id: row.used for row in rows if days[row.sender_id] == row.day}
+
+
+def reserve(sender_id: int, day: date, wanted: int, allowance: int) -> int:
+    """Add up to `wanted` to the sender's count for `day` without passing `allowance`, in the
+    caller's transaction; how many were added."""
+    _ensure_row(sender_id, day)
+    for _ in range(RETRIES):
+        used = db.session.scalar(select(SenderDay.used).where(
+            SenderDay.sender_id == sender_id, SenderDay.day == day)) or 0
+        room = min(wanted, allowance - used)
+        if room <= 0:
+            return 0
+        taken = db.session.execute(
+            update(SenderDay)
+            .where(SenderDay.sender_id == sender_id, SenderDay.day == day,
+                   SenderDay.used + room <= allowance)
+            .values(used=SenderDay.used + room)
+            .execution_options(synchronize_session=False)).rowcount
+        if taken:
+            return room
+    return 0
+
+
+def _ensure_row(sender_id: int, day: date) -> None:
+    if is_postgresql():
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(SenderDay).values(sender_id=sender_id, day=day, used=0)
+                       .on_conflict_do_nothing(index_elements=["sender_id", "day"]))
