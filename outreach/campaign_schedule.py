@@ -1,7 +1,7 @@
 """When campaign emails go out, which subject a prospect gets, how many a sender may send
 (pure functions; the tick and the tests call them).
 
-A step is due `delay_days` after enrolment, moved into the campaign's sending window in the
+A step is due `delay_days` calendar days after enrolment, moved into the campaign's sending window in the
 prospect's own time zone (outreach.business_hours, as for welcome emails). What a sender's
 daily cap cannot take today waits for the sender's next day, then again for the window.
 """
@@ -12,6 +12,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from outreach.business_hours import BusinessHours, next_send_time
+
+
+def step_due(started_at: datetime, delay_days: int, zone: ZoneInfo, hours: BusinessHours,
+             not_before: datetime) -> datetime:
+    """When a campaign step goes out: `delay_days` calendar days after enrolment on the
+    prospect's own clock (10:00 stays 10:00 across a DST change), never before `not_before`,
+    inside the sending window."""
+    # Aware arithmetic inside one zone is wall-clock arithmetic; astimezone resolves it.
+    local = started_at.astimezone(zone) + timedelta(days=delay_days)
+    due = max(local.astimezone(UTC), not_before)
+    return next_send_time(due, zone, hours)
 
 
 def variant_for(enrollment_id: int, has_variant_b: bool) -> str:

@@ -21,7 +21,7 @@ from crm.app_settings import get_setting
 from crm.extensions import db
 from crm.models import Campaign, CampaignEnrollment, CampaignStep, User
 from outreach.bulk_writes import one_of
-from outreach.campaign_schedule import deferred_due, variant_for
+from outreach.campaign_schedule import deferred_due, step_due, variant_for
 from outreach.due_steps import (
     Plan,
     Recipients,
@@ -153,7 +153,8 @@ def _advance(row: Row, batch: CampaignBatch, writes: Writes) -> None:
         return writes.stop(row, "template_error")
     event = writes.event(partner.id, f"Campaign email queued ({plan.name}, step "
                          f"{step.position} of {len(plan.steps)}): {email['subject']}")
-    advance_past(row, step, plan, zone, writes, last_step_id=step.id, last_variant=variant)
+    advance_past(row, step, plan, zone, writes, due=step_due, last_step_id=step.id,
+                 last_variant=variant)
     batch.queued.setdefault(user.id, []).append((email, writes.enrollments[-1], event, row))
     return None
 

@@ -8,6 +8,7 @@ PostgreSQL, outreach.bulk_writes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -249,13 +250,13 @@ def _advance(row: Row, context: BatchContext, writes: Writes) -> None:
 
 
 def advance_past(row: Row, step: Any, plan: Plan, zone: ZoneInfo, writes: Writes,
-                 **extra: Any) -> None:
-    """The enrollment after `step` was queued: due for the next step inside the window, or
-    completed after the last one."""
+                 due: Callable[..., datetime] = step_due_at, **extra: Any) -> None:
+    """The enrollment after `step` was queued: due for the next step inside the window (as
+    `due` reckons it), or completed after the last one."""
     later = [p for p in plan.positions if p > step.position]
     if later:
         following = plan.steps[later[0]]
-        due_at = step_due_at(row.started_at, following.delay_days, zone, plan.hours,
+        due_at = due(row.started_at, following.delay_days, zone, plan.hours,
                              writes.now + timedelta(minutes=1))
         writes.enrollment(row, position=following.position, due_at=due_at, **extra)
     else:
