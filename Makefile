@@ -41,6 +41,9 @@ bench: install-test
 	$(BIN)/python bench/outbox_pipeline.py
 	$(BIN)/python bench/followup_scan.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python -m bench.campaign_enrol
+	$(BIN)/python -m bench.campaign_tick
+	$(BIN)/python -m bench.campaign_page
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

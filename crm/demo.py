@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, inspect, select
 
 from crm import clock
+from crm.campaigns import demo as campaign_demo
 from crm.extensions import db
 from crm.growth import demo as growth_demo
 from crm.models import Client, Interaction, Meeting, Membership, Partner, PartnerTag, User
@@ -393,6 +394,7 @@ def load_demo(seed: int = SEED) -> DemoSummary:
     _add_meetings(rng, now)
     growth_demo.load(rng, now)
     performance_demo.load(rng, now)
+    campaign_demo.load(rng, now)
     db.session.commit()
     scan(now)  # so each manager's follow-up queue shows what the rules see in the demo
     return DemoSummary(

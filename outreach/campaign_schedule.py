@@ -1,9 +1,10 @@
 """When campaign emails go out, which subject a prospect gets, how many a sender may send
 (pure functions; the tick and the tests call them).
 
-A step is due `delay_days` calendar days after enrolment, moved into the campaign's sending window in the
-prospect's own time zone (outreach.business_hours, as for welcome emails). What a sender's
-daily cap cannot take today waits for the sender's next day, then again for the window.
+A step is due `delay_days` calendar days after enrolment on the prospect's own clock, moved
+into the campaign's sending window in the prospect's time zone (outreach.business_hours, as
+for welcome emails). What a sender's daily cap cannot take today waits for the sender's next
+day, then again for the window.
 """
 
 from __future__ import annotations

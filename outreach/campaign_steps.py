@@ -31,7 +31,7 @@ from outreach.due_steps import (
     by_id,
     due_rows,
     email_row,
-    send_time,
+    reachable_now,
     unsubscribe_headers,
 )
 from outreach.email_templates import TemplateProblem
@@ -129,14 +129,8 @@ def _advance(row: Row, batch: CampaignBatch, writes: Writes) -> None:
     plan = batch.plans[row.campaign_id]
     if partner.stage not in RECRUITING_STAGES:
         return writes.stop(row, "stage")
-    if not partner.email_key:
-        return writes.stop(row, "no_address")
-    if partner.email_key in batch.suppressed:
-        return writes.stop(row, "suppressed")
-    zone = zone_of(partner.timezone)
-    send_at = send_time(batch, zone, plan.hours, writes.now)
-    if send_at > writes.now:  # due, but outside the prospect's sending window
-        writes.enrollment(row, due_at=send_at)
+    zone = reachable_now(row, partner, batch, plan.hours, writes)
+    if zone is None:
         return None
     step = plan.steps.get(row.next_position)
     if step is None:

@@ -58,11 +58,15 @@ def on_stage_changed(partner: Partner, actor: User | None) -> None:
 
 
 def on_reply(partner: Partner, campaigns_stopped: int) -> list[str]:
-    """A human reply from a prospect: they are `contacted` now, and their owner gets a
-    "prospect replied" follow-up (in the caller's transaction); the effects, for the API."""
+    """A human reply from someone a campaign wrote to: a prospect is `contacted` now, and the
+    owner gets a "prospect replied" follow-up (in the caller's transaction); the effects, for
+    the API. A reply that stopped no campaign counts while the partner is still recruited."""
     from crm.partners.service import change_stage
 
-    if partner.stage != "prospect" and not campaigns_stopped:
+    recruited = partner.stage in RECRUITING_STAGES and db.session.scalar(
+        select(CampaignEnrollment.id).where(CampaignEnrollment.partner_id == partner.id)
+        .limit(1)) is not None
+    if not campaigns_stopped and not recruited:
         return []
     effects = []
     if partner.stage == "prospect":

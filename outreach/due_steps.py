@@ -233,20 +233,34 @@ def _advance(row: Row, context: BatchContext, writes: Writes) -> None:
     plan = context.plans[row.sequence_id]
     if partner.stage == "churned":
         return writes.stop(row, "churn")
-    if not partner.email_key:
-        return writes.stop(row, "no_address")
-    if partner.email_key in context.suppressed:
-        return writes.stop(row, "suppressed")
-    zone = zone_of(partner.timezone)
-    send_at = send_time(context, zone, plan.hours, writes.now)
-    if send_at > writes.now:  # due, but outside the partner's business hours
-        return writes.enrollment(row, due_at=send_at)
+    zone = reachable_now(row, partner, context, plan.hours, writes)
+    if zone is None:
+        return None
     step = plan.steps.get(row.next_position)
     if step is None:
-        return writes.enrollment(row, status="completed", reason="completed")
+        writes.enrollment(row, status="completed", reason="completed")
+        return None
     if not _queue_email(row, step, partner, plan, context, writes):
         return writes.stop(row, "template_error")
     advance_past(row, step, plan, zone, writes)
+
+
+def reachable_now(row: Row, partner: Row, context: Recipients, hours: BusinessHours,
+                  writes: Writes) -> ZoneInfo | None:
+    """The partner's zone when they may be emailed now. Otherwise the enrollment stops (no
+    address, suppressed) or waits for the partner's hours to open, and None."""
+    if not partner.email_key:
+        writes.stop(row, "no_address")
+        return None
+    if partner.email_key in context.suppressed:
+        writes.stop(row, "suppressed")
+        return None
+    zone = zone_of(partner.timezone)
+    send_at = send_time(context, zone, hours, writes.now)
+    if send_at > writes.now:  # due, but outside the partner's hours
+        writes.enrollment(row, due_at=send_at)
+        return None
+    return zone
 
 
 def advance_past(row: Row, step: Any, plan: Plan, zone: ZoneInfo, writes: Writes,

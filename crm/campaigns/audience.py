@@ -15,17 +15,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, insert, literal, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from crm import clock
+from crm.campaigns.service import postal_address, record_events
 from crm.errors import Conflict, InvalidInput
 from crm.extensions import db
 from crm.models import (
     SOURCES,
     Campaign,
     CampaignEnrollment,
-    Interaction,
     Membership,
     Partner,
     Suppression,
@@ -181,8 +181,6 @@ def preview(campaign: Campaign, audience: Audience) -> Preview:
 
 
 def _first_email(campaign: Campaign, partner: Partner) -> FirstEmail:
-    from crm.campaigns.service import postal_address
-
     manager = partner.owner or campaign.owner
     sender = sender_for(manager)
     if not campaign.steps:
@@ -202,8 +200,6 @@ def _first_email(campaign: Campaign, partner: Partner) -> FirstEmail:
 
 def ready_to_send(campaign: Campaign) -> None:
     """Refuse to start (or add to) a campaign that cannot send: naming what is missing."""
-    from crm.campaigns.service import postal_address
-
     if campaign.status == "archived":
         raise Conflict(f"'{campaign.name}' is archived.", {"status": "is archived"})
     if not campaign.steps:
@@ -263,13 +259,6 @@ def _insert(campaign: Campaign, audience: Audience, status: str, now: datetime,
 
 def _events(campaign: Campaign, now: datetime, actor: User | None) -> None:
     """"Enrolled in campaign …" on each new prospect's timeline."""
-    db.session.execute(insert(Interaction).from_select(
-        ["partner_id", "kind", "direction", "occurred_at", "summary", "body", "author_id",
-         "created_at"],
-        select(CampaignEnrollment.partner_id, literal("system"), literal("internal"),
-               literal(now, Interaction.occurred_at.type),
-               literal(f"Enrolled in campaign '{campaign.name}'"[:300]), literal(""),
-               literal(actor.id if actor else None, Interaction.author_id.type),
-               literal(now, Interaction.created_at.type))
-        .where(and_(CampaignEnrollment.campaign_id == campaign.id,
-                    CampaignEnrollment.started_at == now))))
+    record_events(f"Enrolled in campaign '{campaign.name}'", now, actor,
+                  CampaignEnrollment.campaign_id == campaign.id,
+                  CampaignEnrollment.started_at == now)

@@ -8,6 +8,7 @@ bodies, templates checked at save time), plus the optional subject variant B.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, literal, select, update
@@ -250,21 +251,23 @@ def delete_step(step: CampaignStep) -> None:
 
 def pause(campaign: Campaign, actor: User | None) -> Campaign:
     """Stop queueing emails; prospects keep their place (emails already queued still go)."""
-    if campaign.status != "active":
-        raise Conflict(f"Only an active campaign can be paused; this one is {campaign.status}.",
-                       {"status": f"is {campaign.status}"})
-    _set_running(campaign, "active", "paused")
-    campaign.status = "paused"
-    return _touch(campaign)
+    return _switch(campaign, "active", "paused", "paused")
 
 
 def resume(campaign: Campaign, actor: User | None) -> Campaign:
     """Go on where the campaign stopped; what fell due meanwhile goes out in the window."""
-    if campaign.status != "paused":
-        raise Conflict(f"Only a paused campaign can be resumed; this one is {campaign.status}.",
+    return _switch(campaign, "paused", "active", "resumed")
+
+
+def _switch(campaign: Campaign, before: str, after: str, verb: str) -> Campaign:
+    if campaign.status != before:
+        raise Conflict(f"Only {'an' if before == 'active' else 'a'} {before} campaign can be "
+                       f"{verb}; this one is {campaign.status}.",
                        {"status": f"is {campaign.status}"})
-    _set_running(campaign, "paused", "active")
-    campaign.status = "active"
+    db.session.execute(update(CampaignEnrollment).where(
+        CampaignEnrollment.campaign_id == campaign.id, CampaignEnrollment.status == before)
+        .values(status=after).execution_options(synchronize_session=False))
+    campaign.status = after
     return _touch(campaign)
 
 
@@ -274,14 +277,7 @@ def archive(campaign: Campaign, actor: User | None) -> Campaign:
     now = clock.now()
     running = (CampaignEnrollment.campaign_id == campaign.id,
                CampaignEnrollment.status.in_(RUNNING))
-    db.session.execute(insert(Interaction).from_select(
-        ["partner_id", "kind", "direction", "occurred_at", "summary", "body", "author_id",
-         "created_at"],
-        select(CampaignEnrollment.partner_id, literal("system"), literal("internal"),
-               literal(now, Interaction.occurred_at.type),
-               literal(f"Campaign '{campaign.name}' stopped: archived"[:300]), literal(""),
-               literal(actor.id if actor else None, Interaction.author_id.type),
-               literal(now, Interaction.created_at.type)).where(*running)))
+    record_events(f"Campaign '{campaign.name}' stopped: archived", now, actor, *running)
     db.session.execute(update(CampaignEnrollment).where(*running).values(
         status="stopped", stop_reason="archived", stopped_at=now, next_due_at=None)
         .execution_options(synchronize_session=False))
@@ -289,10 +285,16 @@ def archive(campaign: Campaign, actor: User | None) -> Campaign:
     return _touch(campaign)
 
 
-def _set_running(campaign: Campaign, before: str, after: str) -> None:
-    db.session.execute(update(CampaignEnrollment).where(
-        CampaignEnrollment.campaign_id == campaign.id, CampaignEnrollment.status == before)
-        .values(status=after).execution_options(synchronize_session=False))
+def record_events(summary: str, now: datetime, actor: User | None, *where: Any) -> None:
+    """One timeline event for the partner of every campaign enrollment matching `where`, in
+    one INSERT … SELECT (the caller commits)."""
+    db.session.execute(insert(Interaction).from_select(
+        ["partner_id", "kind", "direction", "occurred_at", "summary", "body", "author_id",
+         "created_at"],
+        select(CampaignEnrollment.partner_id, literal("system"), literal("internal"),
+               literal(now, Interaction.occurred_at.type), literal(summary[:300]), literal(""),
+               literal(actor.id if actor else None, Interaction.author_id.type),
+               literal(now, Interaction.created_at.type)).where(*where)))
 
 
 def _touch(campaign: Campaign) -> Campaign:

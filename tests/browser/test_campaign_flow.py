@@ -47,7 +47,8 @@ def test_a_campaign_is_created_started_and_measured_in_the_browser(
     page.get_by_label("Client program").select_option(label="Summit Outdoor")
     page.get_by_role("button", name="Create campaign").click()
     page.get_by_label("Subject", exact=True).fill("Hello {{ partner.first_name }}")
-    page.get_by_label("HTML body", exact=True).fill("<p>Would you like to join {{ client.program }}?</p>")
+    page.get_by_label("HTML body", exact=True).fill(
+        "<p>Would you like to join {{ client.program }}?</p>")
     page.get_by_role("button", name="Add step").click()
     expect(page.locator("#campaign-status")).to_have_text("Draft")
 

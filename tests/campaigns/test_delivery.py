@@ -28,7 +28,7 @@ def test_a_campaign_goes_out_as_the_manager_and_a_reply_stops_it(
     client = make_client(name="Summit Outdoor")
     jamie = make_partner(name="Jamie Rivera", email="jamie@trailnotes.example.com",
                          company="Trail Notes", owner_id=manager.id, source_list="TBEX 2026")
-    alex = make_partner(name="Alex Stone", email="alex@campfire.example.com",
+    make_partner(name="Alex Stone", email="alex@campfire.example.com",
                         company="Campfire", owner_id=manager.id, source_list="TBEX 2026")
     member = make_partner(source_list="TBEX 2026")
     make_membership(member, client, status="approved")
