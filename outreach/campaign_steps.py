@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Row, select
 
 from crm.app_settings import get_setting
 from crm.extensions import db
-from crm.models import Campaign, CampaignEnrollment, CampaignStep, User
+from crm.models import RECRUITING_STAGES, Campaign, CampaignEnrollment, CampaignStep, User
 from outreach.bulk_writes import one_of
 from outreach.campaign_schedule import deferred_due, step_due, variant_for
 from outreach.due_steps import (
@@ -42,8 +43,6 @@ from outreach.sequences import hours_of, zone_of
 from outreach.unsubscribe import unsubscribe_url
 
 POSTAL_ADDRESS_SETTING = "organisation.postal_address"
-# A prospect past these stages is no longer recruited: their campaign stops.
-RECRUITING_STAGES = ("prospect", "contacted")
 TABLE = CampaignEnrollment.__table__
 COLUMNS = ["id", "partner_id", "campaign_id", "client_id", "next_position", "started_at",
            "last_step_id", "last_variant"]
@@ -68,7 +67,8 @@ class CampaignBatch(Recipients):
         self.quota = Quota({uid: self.owners[uid] for uid in self._sender_ids(due)}, now)
         self.postal_address = get_setting(POSTAL_ADDRESS_SETTING, "") or ""
         self.reply_to = current_app.config["RAPPORT_INBOUND_ADDRESS"]
-        # sender id → [(email, enrollment, event)] queued in this batch, newest last.
+        # sender id → [(email, enrollment update, timeline event, due row)] queued in this
+        # batch, oldest first.
         self.queued: dict[int, list[tuple[dict, dict, dict, Row]]] = {}
 
     def _sender_ids(self, due: list[Row]) -> set[int]:
@@ -138,7 +138,7 @@ def _advance(row: Row, batch: CampaignBatch, writes: Writes) -> None:
         return None
     user = batch.sender_user(row)
     if not batch.quota.take(user.id):
-        writes.enrollment(row, due_at=_tomorrow(batch, user, zone, plan, writes.now))
+        writes.enrollment(row, due_at=_tomorrow(user, zone, plan, writes.now))
         return None
     variant = variant_for(row.id, bool(step.subject_b))
     email = _email(row, step, variant, partner, batch, batch.sender(user), writes)
@@ -153,8 +153,7 @@ def _advance(row: Row, batch: CampaignBatch, writes: Writes) -> None:
     return None
 
 
-def _tomorrow(batch: CampaignBatch, user: User, zone, plan: CampaignPlan,
-              now: datetime) -> datetime:
+def _tomorrow(user: User, zone: ZoneInfo, plan: CampaignPlan, now: datetime) -> datetime:
     return deferred_due(now, zone_of(user.timezone), zone, plan.hours)
 
 
@@ -200,7 +199,7 @@ def _settle(batch: CampaignBatch, writes: Writes) -> None:
                 status="active", stop_reason="", stopped_at=None,
                 next_position=row.next_position, last_step_id=row.last_step_id,
                 last_variant=row.last_variant,
-                next_due_at=_tomorrow(batch, user, zone_of(partner.timezone), plan, writes.now))
+                next_due_at=_tomorrow(user, zone_of(partner.timezone), plan, writes.now))
 
 
 def _keep_last_step(due: list[Row], writes: Writes) -> None:

@@ -14,12 +14,17 @@ from sqlalchemy import select, update
 
 from crm import clock
 from crm.extensions import db
-from crm.models import Campaign, CampaignEnrollment, Partner, User
+from crm.models import (
+    RECRUITING_STAGES,
+    RUNNING_STATUSES,
+    Campaign,
+    CampaignEnrollment,
+    Partner,
+    User,
+)
 from crm.partners.service import record_event
 from outreach.followups import raise_now
 
-RUNNING = ("active", "paused")
-RECRUITING_STAGES = ("prospect", "contacted")
 CONVERTED_STAGES = ("onboarding", "active")
 CONVERSION_DAYS = 30
 
@@ -30,7 +35,7 @@ def stop_campaigns(partner_id: int, reason: str, actor: User | None = None) -> i
         select(CampaignEnrollment, Campaign.name)
         .join(Campaign, Campaign.id == CampaignEnrollment.campaign_id)
         .where(CampaignEnrollment.partner_id == partner_id,
-               CampaignEnrollment.status.in_(RUNNING))).all()
+               CampaignEnrollment.status.in_(RUNNING_STATUSES))).all()
     if not running:
         return 0
     partner = db.session.get(Partner, partner_id)

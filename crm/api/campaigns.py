@@ -331,8 +331,6 @@ def stop(campaign_id: int, enrollment_id: int):
 @blp.alt_response(404, response="NOT_FOUND")
 def campaign_stats(campaign_id: int):
     """Sent, replied, bounced, unsubscribed and converted per step and subject variant."""
-    campaign = service.load_campaign(campaign_id)
-    rows = stats.step_rows(campaign)
-    return {"steps": rows, "total": stats.totals(rows),
-            "enrollments": service.enrollment_counts(campaign)}
+    figures = stats.figures(service.load_campaign(campaign_id))
+    return {"steps": figures.rows, "total": figures.total, "enrollments": figures.statuses}
 

@@ -23,6 +23,8 @@ from crm.campaigns.service import postal_address, record_events
 from crm.errors import Conflict, InvalidInput
 from crm.extensions import db
 from crm.models import (
+    RECRUITING_STAGES,
+    RUNNING_STATUSES,
     SOURCES,
     Campaign,
     CampaignEnrollment,
@@ -38,7 +40,6 @@ from outreach.email_templates import TemplateProblem
 from outreach.personalize import Rendered, context_for, render_step
 from outreach.senders import Sender, sender_for
 
-RECRUITING_STAGES = ("prospect", "contacted")
 MAX_SELECTED = 10_000
 # Why a partner is not enrolled, as the preview says it.
 SKIP_REASONS = {
@@ -135,7 +136,7 @@ def _skip_reason(client_id: int) -> ColumnElement[str | None]:
                                 Membership.client_id == client_id)
     in_campaign = exists().where(CampaignEnrollment.partner_id == Partner.id,
                                  CampaignEnrollment.client_id == client_id,
-                                 CampaignEnrollment.status.in_(("active", "paused")))
+                                 CampaignEnrollment.status.in_(RUNNING_STATUSES))
     return case(
         (Partner.stage.not_in(RECRUITING_STAGES), literal("stage")),
         (Partner.email_key.is_(None), literal("no_email")),
@@ -155,7 +156,7 @@ def _enrollable(audience: Audience, client_id: int) -> Select:
                                 Membership.client_id == client_id)
     in_campaign = exists().where(CampaignEnrollment.partner_id == Partner.id,
                                  CampaignEnrollment.client_id == client_id,
-                                 CampaignEnrollment.status.in_(("active", "paused")))
+                                 CampaignEnrollment.status.in_(RUNNING_STATUSES))
     return (select(Partner.id).where(
         *_matching(audience), Partner.stage.in_(RECRUITING_STAGES),
         Partner.email_key.is_not(None), ~suppressed, ~in_program, ~in_campaign)

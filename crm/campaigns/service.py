@@ -8,10 +8,10 @@ bodies, templates checked at save time), plus the optional subject variant B.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import selectinload
 
 from crm import clock
@@ -19,6 +19,7 @@ from crm.app_settings import get_setting
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.extensions import db
 from crm.models import (
+    RUNNING_STATUSES,
     Campaign,
     CampaignEnrollment,
     CampaignStep,
@@ -33,7 +34,7 @@ from crm.sequences.service import SUBJECT_LIMIT, clean_hours, clean_step, hours_
 from outreach.campaign_steps import POSTAL_ADDRESS_SETTING
 
 NAME_LIMIT = 120
-RUNNING = ("active", "paused")
+RUNNING = RUNNING_STATUSES
 
 __all__ = ["hours_label"]
 
@@ -115,19 +116,12 @@ def _clean_campaign(data: Mapping[str, Any], current: Campaign | None) -> dict[s
     if hours or current is None:
         try:
             cleaned.update(clean_hours(hours, current or Campaign(
-                send_weekdays=[0, 1, 2, 3, 4], send_from=_default_time(9),
-                send_until=_default_time(17))))
+                send_weekdays=[0, 1, 2, 3, 4], send_from=time(9), send_until=time(17))))
         except InvalidInput as error:
             errors.update(error.fields)
     if errors:
         raise InvalidInput(_summary("The campaign was not saved", errors), errors)
     return cleaned
-
-
-def _default_time(hour: int):
-    from datetime import time
-
-    return time(hour, 0)
 
 
 def _get(model, raw: Any):
@@ -312,12 +306,3 @@ def remove(enrollment: CampaignEnrollment, actor: User | None) -> CampaignEnroll
                      f"Campaign '{enrollment.campaign.name}' stopped: manual", "", actor)
         db.session.commit()
     return enrollment
-
-
-def enrollment_counts(campaign: Campaign) -> dict[str, int]:
-    """status → enrollments of the campaign."""
-    rows = db.session.execute(
-        select(CampaignEnrollment.status, func.count())
-        .where(CampaignEnrollment.campaign_id == campaign.id)
-        .group_by(CampaignEnrollment.status))
-    return dict(rows.all())

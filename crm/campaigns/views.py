@@ -84,16 +84,17 @@ def edit(campaign_id: int):
 def detail(campaign_id: int):
     """The campaign: figures per step and variant, its steps, who is in it."""
     campaign = service.load_campaign(campaign_id)
-    rows = stats.step_rows(campaign)
+    figures = stats.figures(campaign)
     page = db.paginate(
         select(CampaignEnrollment).where(CampaignEnrollment.campaign_id == campaign.id)
         .options(joinedload(CampaignEnrollment.partner))
         .order_by(CampaignEnrollment.id.desc()),
         page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["RAPPORT_PAGE_SIZE"], error_out=False)
+        per_page=current_app.config["RAPPORT_PAGE_SIZE"], error_out=False, count=False)
+    page.total = figures.enrolled  # counted with the figures: no second pass for the pager
     return render_template(
-        "campaigns/detail.html", campaign=campaign, rows=rows, total=stats.totals(rows),
-        counts=service.enrollment_counts(campaign), page=page,
+        "campaigns/detail.html", campaign=campaign, rows=figures.rows, total=figures.total,
+        counts=figures.statuses, page=page,
         hours_label=service.hours_label(campaign), postal_address=service.postal_address())
 
 

@@ -28,6 +28,10 @@ CAMPAIGN_STOP_REASONS = (
     "no_address", "template_error",
 )
 VARIANTS = ("A", "B")
+# Enrollments that hold the partner's one place per client program.
+RUNNING_STATUSES = ("active", "paused")
+# Stages a campaign writes to; past them a prospect is no longer recruited.
+RECRUITING_STAGES = ("prospect", "contacted")
 
 
 class Campaign(Base):
@@ -85,7 +89,7 @@ class CampaignEnrollment(Base):
         # One running campaign enrollment per partner and client program.
         Index(
             "uq_campaign_enrollments_running", "partner_id", "client_id", unique=True,
-            sqlite_where=text("status IN ('active', 'paused')"),
+            sqlite_where=text("status IN ('active', 'paused')"),  # RUNNING_STATUSES
             postgresql_where=text("status IN ('active', 'paused')"),
         ),
         # The scheduler's question, as for the welcome engine: what is due now?
