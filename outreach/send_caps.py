@@ -2,12 +2,13 @@
 scheduler process and the tick's helper processes.
 
 Each sender has one row per day of their own calendar (SenderDay.used). A batch reads what is
-left (no lock), renders at most that, and then takes what it queued with one conditional
-statement, `UPDATE … SET used = used + k WHERE used + k <= allowance`, in the batch's own
-transaction: the count commits or rolls back with the outbox rows it stands for. On
-PostgreSQL a second process updating the same row waits for the first to commit and then
-re-checks the condition against the committed count; SQLite has one writer. What the UPDATE
-refuses (another process used the room first) waits for the sender's next day.
+left (no lock), renders at most that, and then takes what it queued with a conditional
+`UPDATE … SET used = used + k WHERE used + k <= allowance` (one statement for all the batch's
+senders, the rows locked in sender order first), in the batch's own transaction: the count
+commits or rolls back with the outbox rows it stands for. On PostgreSQL a second process
+waits for the first to commit and then sees the committed count; SQLite has one writer. A
+sender whose count no longer fits whole gets what room is left; the rest (another process
+used the room first) waits for the sender's next day.
 
 Warm-up: on the sender's first day of campaign sending they may send `warmup_start`, each
 later day `warmup_increment` more, up to `daily_send_cap` (outreach.campaign_schedule).
@@ -18,7 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, select, update
 
 from crm.extensions import db
 from crm.models import SenderDay
@@ -60,10 +61,43 @@ class Quota:
         self.taken[sender_id] -= 1
 
     def settle(self) -> dict[int, int]:
-        """Take the counts from the database, sender by sender in id order (two processes
-        never wait for each other crosswise); sender id → how many it granted."""
-        return {sid: reserve(sid, self.days[sid], count, self.allowance[sid])
-                for sid, count in sorted(self.taken.items()) if count}
+        """Take the counts from the database; sender id → how many it granted.
+
+        Usually one statement takes every sender's count at once; a sender whose row another
+        process changed since the batch read it is taken again on its own.
+        """
+        taken = {sid: count for sid, count in sorted(self.taken.items()) if count}
+        if not taken:
+            return {}
+        _ensure_rows({(sid, self.days[sid]) for sid in taken})
+        granted = _take_all({sid: (self.days[sid], count, self.allowance[sid])
+                             for sid, count in taken.items()})
+        for sid, count in taken.items():  # in id order: processes never wait crosswise
+            if sid not in granted:
+                granted[sid] = reserve(sid, self.days[sid], count, self.allowance[sid])
+        return granted
+
+
+def _take_all(wanted: dict[int, tuple[date, int, int]]) -> dict[int, int]:
+    """Add each sender's count where it fits whole, in one conditional UPDATE … RETURNING;
+    the senders it was added for."""
+    def by_sender(index: int) -> Any:
+        return case(*((SenderDay.sender_id == sid, literal(values[index]))
+                      for sid, values in wanted.items()))
+
+    # The rows are locked in sender order first (PostgreSQL; SQLite has one writer), so two
+    # processes settling overlapping senders queue up behind each other, never deadlock.
+    mine = (SenderDay.sender_id.in_(list(wanted)), SenderDay.day == by_sender(0))
+    db.session.execute(select(SenderDay.sender_id).where(*mine)
+                       .order_by(SenderDay.sender_id).with_for_update())
+    rows = db.session.execute(
+        update(SenderDay)
+        .where(*mine,
+               SenderDay.used + by_sender(1) <= by_sender(2))
+        .values(used=SenderDay.used + by_sender(1))
+        .returning(SenderDay.sender_id)
+        .execution_options(synchronize_session=False))
+    return {sid: wanted[sid][1] for sid in rows.scalars()}
 
 
 def _first_days(sender_ids: set[int]) -> dict[int, date]:
@@ -85,9 +119,8 @@ def _used(days: dict[int, date]) -> dict[int, int]:
 
 
 def reserve(sender_id: int, day: date, wanted: int, allowance: int) -> int:
-    """Add up to `wanted` to the sender's count for `day` without passing `allowance`, in the
-    caller's transaction; how many were added."""
-    _ensure_row(sender_id, day)
+    """Add up to `wanted` to the sender's count for `day` (its row must exist) without passing
+    `allowance`, in the caller's transaction; how many were added."""
     for _ in range(RETRIES):
         used = db.session.scalar(select(SenderDay.used).where(
             SenderDay.sender_id == sender_id, SenderDay.day == day)) or 0
@@ -105,10 +138,15 @@ def reserve(sender_id: int, day: date, wanted: int, allowance: int) -> int:
     return 0
 
 
-def _ensure_row(sender_id: int, day: date) -> None:
+def _ensure_rows(keys: set[tuple[int, date]]) -> None:
+    """A count row (0) for each (sender, day) that has none, in one statement."""
+    if not keys:
+        return
     if is_postgresql():
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(SenderDay).values(sender_id=sender_id, day=day, used=0)
-                       .on_conflict_do_nothing(index_elements=["sender_id", "day"]))
+    db.session.execute(
+        insert(SenderDay).values([{"sender_id": sid, "day": day, "used": 0}
+                                  for sid, day in sorted(keys)])
+        .on_conflict_do_nothing(index_elements=["sender_id", "day"]))
