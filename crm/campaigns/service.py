@@ -53,8 +53,13 @@ def campaigns_query(include_archived: bool = False):
     return query
 
 
+MAX_ID = 2**31 - 1  # an integer column's range: a larger id in a URL is simply not there
+
+
 def load_campaign(campaign_id: int) -> Campaign:
     """The campaign with its steps, client and owner, or NotFound."""
+    if not 1 <= campaign_id <= MAX_ID:
+        raise NotFound(f"There is no campaign #{campaign_id}.")
     campaign = db.session.get(Campaign, campaign_id, options=[
         selectinload(Campaign.steps), selectinload(Campaign.client),
         selectinload(Campaign.owner)])
@@ -73,7 +78,8 @@ def load_step(campaign: Campaign, step_id: int) -> CampaignStep:
 
 def load_enrollment(campaign: Campaign, enrollment_id: int) -> CampaignEnrollment:
     """One enrollment of this campaign, or NotFound."""
-    enrollment = db.session.get(CampaignEnrollment, enrollment_id)
+    enrollment = (db.session.get(CampaignEnrollment, enrollment_id)
+                  if 1 <= enrollment_id <= MAX_ID else None)
     if enrollment is None or enrollment.campaign_id != campaign.id:
         raise NotFound(f"Campaign #{campaign.id} has no enrollment #{enrollment_id}.")
     return enrollment
@@ -128,9 +134,10 @@ def _get(model, raw: Any):
     if isinstance(raw, bool):
         return None
     try:
-        return db.session.get(model, int(raw))
-    except (TypeError, ValueError, OverflowError):
+        number = int(raw)
+    except (TypeError, ValueError):
         return None
+    return db.session.get(model, number) if 1 <= number <= MAX_ID else None
 
 
 def _summary(what: str, errors: Mapping[str, str]) -> str:

@@ -58,6 +58,7 @@ def test_bad_input_is_a_json_error_naming_the_field(app, api, manager):
                     json={"filters": {"stage": "active"}})
     assert past.json["error"]["fields"] == {"filters": "Must be one of: prospect, contacted."}
     assert api.get("/api/v1/campaigns/99").status_code == 404
+    assert api.get(f"/api/v1/campaigns/{2**63}/stats").status_code == 404
 
 
 def test_the_campaign_resources_are_in_the_openapi_document(app, api):
