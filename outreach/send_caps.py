@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import case, func, select, update
 
 from crm.extensions import db
 from crm.models import SenderDay
@@ -82,19 +82,20 @@ def _take_all(wanted: dict[int, tuple[date, int, int]]) -> dict[int, int]:
     """Add each sender's count where it fits whole, in one conditional UPDATE … RETURNING;
     the senders it was added for."""
     def by_sender(index: int) -> Any:
-        return case(*((SenderDay.sender_id == sid, literal(values[index]))
-                      for sid, values in wanted.items()))
+        return case({sid: values[index] for sid, values in wanted.items()},
+                    value=SenderDay.sender_id)
 
-    # The rows are locked in sender order first (PostgreSQL; SQLite has one writer), so two
-    # processes settling overlapping senders queue up behind each other, never deadlock.
-    mine = (SenderDay.sender_id.in_(list(wanted)), SenderDay.day == by_sender(0))
-    db.session.execute(select(SenderDay.sender_id).where(*mine)
-                       .order_by(SenderDay.sender_id).with_for_update())
+    day, count, allowance = by_sender(0), by_sender(1), by_sender(2)
+    mine = (SenderDay.sender_id.in_(list(wanted)), SenderDay.day == day)
+    if is_postgresql():
+        # Locked in sender order first (SQLite has one writer), so two processes settling
+        # overlapping senders queue up behind each other and never deadlock.
+        db.session.execute(select(SenderDay.sender_id).where(*mine)
+                           .order_by(SenderDay.sender_id).with_for_update())
     rows = db.session.execute(
         update(SenderDay)
-        .where(*mine,
-               SenderDay.used + by_sender(1) <= by_sender(2))
-        .values(used=SenderDay.used + by_sender(1))
+        .where(*mine, SenderDay.used + count <= allowance)
+        .values(used=SenderDay.used + count)
         .returning(SenderDay.sender_id)
         .execution_options(synchronize_session=False))
     return {sid: wanted[sid][1] for sid in rows.scalars()}
