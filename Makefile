@@ -42,6 +42,9 @@ bench: install-test
 	$(BIN)/python bench/followup_scan.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/booking_slots.py
+	$(BIN)/python -m bench.campaign_enrol
+	$(BIN)/python -m bench.campaign_tick
+	$(BIN)/python -m bench.campaign_page
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -60,11 +60,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from crm.admin.organisation import bp as organisation_bp
     from crm.admin.views import bp as admin_bp
     from crm.api import init_app as init_api
     from crm.auth.views import bp as auth_bp
     from crm.booking.views import bp as booking_bp
     from crm.booking.views import settings_bp as availability_bp
+    from crm.campaigns.sending import bp as sending_bp
+    from crm.campaigns.views import bp as campaigns_bp
     from crm.clients.views import bp as clients_bp
     from crm.dashboard.views import bp as dashboard_bp
     from crm.followups.views import bp as followups_bp
@@ -102,4 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(join_bp)
     app.register_blueprint(booking_bp)
     app.register_blueprint(availability_bp)
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(sending_bp)
+    app.register_blueprint(organisation_bp)
     init_api(app)

@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, inspect, select
 
 from crm import clock
 from crm.booking import demo as booking_demo
+from crm.campaigns import demo as campaign_demo
 from crm.extensions import db
 from crm.growth import demo as growth_demo
 from crm.models import (
@@ -407,6 +408,7 @@ def load_demo(seed: int = SEED) -> DemoSummary:
     performance_demo.load(rng, now)
     _add_invitation(users[0], now)
     booking_demo.load(db.session, now)
+    campaign_demo.load(rng, now)
     db.session.commit()
     scan(now)  # so each manager's follow-up queue shows what the rules see in the demo
     return DemoSummary(

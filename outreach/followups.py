@@ -442,3 +442,29 @@ def resolve(followup: FollowUp, note: str, actor=None) -> FollowUp:
                      followup.resolution, actor)
         db.session.commit()
     return followup
+
+
+@dataclass(frozen=True)
+class DirectFlag:
+    """A flag raised when something happens (not by the scan, which leaves it alone): it
+    stays until the manager resolves it."""
+
+    name: str
+    title: str
+    weight: int
+
+
+DIRECT_FLAGS: dict[str, DirectFlag] = {flag.name: flag for flag in (
+    DirectFlag("prospect_replied", "Prospect replied", 5),
+)}
+
+
+def raise_now(partner_id: int, name: str, reason: str, now: datetime) -> bool:
+    """Raise a direct flag in the caller's transaction; False when one is already open."""
+    flag = DIRECT_FLAGS[name]
+    statement = _dialect_insert()(FollowUp).values(
+        partner_id=partner_id, rule=name, reason=reason[:300], weight=flag.weight,
+        status="open", due_at=now, created_at=now, resolution="",
+    ).on_conflict_do_nothing(index_elements=["partner_id", "rule"],
+                             index_where=text("status != 'resolved'"))
+    return len(db.session.execute(statement.returning(FollowUp.id)).all()) == 1

@@ -29,6 +29,7 @@ from crm.errors import DomainError, InvalidInput
 from crm.extensions import db
 from crm.models import InboundMessage, OutboundEmail, Partner
 from crm.partners.service import SUMMARY_LIMIT, log_interaction, record_event
+from outreach.campaign_stops import on_reply, stop_campaigns
 from outreach.inbound import MAX_BYTES, Inbound, NotAnEmail, classify
 from outreach.meetings import apply_reply
 from outreach.suppressions import stop_enrollments, suppress
@@ -188,9 +189,11 @@ def _apply_reply(inbound: Inbound, stored: InboundMessage) -> list[str]:
     if partner is None:
         return _unmatched(stored)
     _link(stored, partner, sent)
-    stopped = stop_enrollments(partner.id, "reply")
+    campaigns = stop_campaigns(partner.id, "reply")
+    stopped = stop_enrollments(partner.id, "reply") + campaigns
     if stopped:
         effects.append(f"enrollments_stopped:{stopped}")
+    effects.extend(on_reply(partner, campaigns))
     # log_interaction commits: it is the last write, so the whole message applies at once.
     log_interaction(partner, None, "email", _summary(inbound.subject), inbound.excerpt,
                     occurred_at=_occurred_at(inbound.sent_at), direction="inbound")

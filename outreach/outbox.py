@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
 
 from crm import clock
 from crm.extensions import db
-from crm.models import Enrollment, Interaction, OutboundEmail, Suppression
+from crm.models import CampaignEnrollment, Enrollment, Interaction, OutboundEmail, Suppression
 from outreach.mailer import Mailer, PermanentFailure, TemporaryFailure
 from outreach.messages import Envelope, new_message_id, render_message
 from outreach.senders import Sender, system_sender
@@ -115,6 +115,7 @@ def _unwanted(connection: Connection, rows: list[Row]) -> dict[int, str]:
         select(Enrollment.id, Enrollment.stop_reason).where(
             Enrollment.id.in_(enrollment_ids), Enrollment.status == "stopped"))
     } if enrollment_ids else {}
+    campaign_stopped = _stopped_campaign_enrollments(connection, rows)
     connection.commit()
     reasons = {}
     for row in rows:
@@ -122,7 +123,19 @@ def _unwanted(connection: Connection, rows: list[Row]) -> dict[int, str]:
             reasons[row.id] = "address is suppressed"
         elif row.enrollment_id in stopped:
             reasons[row.id] = f"sequence stopped ({stopped[row.enrollment_id]})"
+        elif row.campaign_enrollment_id in campaign_stopped:
+            reasons[row.id] = f"campaign stopped ({campaign_stopped[row.campaign_enrollment_id]})"
     return reasons
+
+
+def _stopped_campaign_enrollments(connection: Connection, rows: list[Row]) -> dict[int, str]:
+    """campaign enrollment id → why it stopped, for the rows' stopped campaign enrollments."""
+    ids = {row.campaign_enrollment_id for row in rows if row.campaign_enrollment_id is not None}
+    if not ids:
+        return {}
+    return {row.id: row.stop_reason for row in connection.execute(
+        select(CampaignEnrollment.id, CampaignEnrollment.stop_reason).where(
+            CampaignEnrollment.id.in_(ids), CampaignEnrollment.status == "stopped"))}
 
 
 def deliver(outbound_ids: list[int], mailer: Mailer) -> list[tuple[int, Outcome]]:

@@ -54,22 +54,29 @@ def context_for(partner: Any, manager: Any | None, client: Any | None,
     }
 
 
-def _footer(context: dict[str, Any]) -> tuple[str, str]:
-    # Added by Rapport, not the template, so no edit can remove the way out.
+def _footer(context: dict[str, Any], postal_address: str = "") -> tuple[str, str]:
+    # Added by Rapport, not the template, so no edit can remove the way out (nor, for a
+    # campaign, the sender's postal address that commercial email must carry).
     url = context["unsubscribe_url"]
     text = f"\n--\nDon't want these emails? Unsubscribe: {url}\n"
     html = (f'<p style="color:#777;font-size:12px">Don\'t want these emails? '
             f'<a href="{escape(url)}">Unsubscribe</a>.</p>')
+    if postal_address.strip():
+        lines = [line.strip() for line in postal_address.strip().splitlines() if line.strip()]
+        text += "\n".join(lines) + "\n"
+        html += ('<p style="color:#777;font-size:12px">'
+                 + "<br>".join(escape(line) for line in lines) + "</p>")
     return text, html
 
 
 def render_step(subject: str, html_body: str, text_body: str,
-                context: dict[str, Any]) -> Rendered:
-    """Render a step for one partner; raises TemplateProblem."""
+                context: dict[str, Any], postal_address: str = "") -> Rendered:
+    """Render a step for one partner; raises TemplateProblem. A `postal_address` is added to
+    the footer (campaign emails)."""
     html = email_templates.render(html_body, context, html=True)
     text = (email_templates.render(text_body, context, html=False) if text_body.strip()
             else text_from_html(html))
-    footer_text, footer_html = _footer(context)
+    footer_text, footer_html = _footer(context, postal_address)
     return Rendered(
         subject=" ".join(email_templates.render(subject, context, html=False).split())[:300],
         html_body=html + "\n" + footer_html,

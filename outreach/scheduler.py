@@ -20,6 +20,7 @@ from crm import clock
 from crm.extensions import db
 from outreach import busy_calendars, outbox, tick_helpers
 from outreach.bulk_writes import is_postgresql
+from outreach.campaign_steps import queue_due_campaign_steps
 from outreach.due_steps import Share, queue_due_steps
 from outreach.leases import take_lease
 from outreach.reminders import queue_due_reminders
@@ -87,15 +88,18 @@ def _queue_due_steps(now: datetime, dispatch: Callable[[list[int]], None]) -> in
 
 def queue_batches(now: datetime, dispatch: Callable[[list[int]], None],
                   batch: int | None = None, share: Share | None = None) -> int:
-    """Queue due batches of `batch` (BATCH) in this session until none is left."""
+    """Queue due batches of `batch` (BATCH) in this session until none is left: welcome
+    steps, then campaign steps."""
     batch = batch or BATCH
     queued = 0
-    while True:
-        processed, ids = queue_due_steps(now, batch, share)
-        dispatch(ids)  # only after the batch is committed
-        queued += len(ids)
-        if processed < batch:
-            return queued
+    for queue_due in (queue_due_steps, queue_due_campaign_steps):
+        while True:
+            processed, ids = queue_due(now, batch, share)
+            dispatch(ids)  # only after the batch is committed
+            queued += len(ids)
+            if processed < batch:
+                break
+    return queued
 
 
 def _start_followup_scan(now: datetime) -> None:

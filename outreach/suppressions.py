@@ -8,6 +8,7 @@ from crm import clock
 from crm.extensions import db
 from crm.models import Partner, Suppression
 from crm.partners.service import record_event
+from outreach.campaign_stops import stop_campaigns
 from outreach.enrollments import stop_all
 
 # Why an address was suppressed → why its partner's sequences stop.
@@ -39,5 +40,6 @@ def suppress(address: str, reason: str, detail: str = "", commit: bool = True) -
 
 
 def stop_enrollments(partner_id: int, reason: str) -> int:
-    """Stop every active enrollment of a partner (inside the caller's transaction)."""
-    return stop_all(partner_id, reason)
+    """Stop every active enrollment of a partner, welcome and campaign (inside the caller's
+    transaction)."""
+    return stop_all(partner_id, reason) + stop_campaigns(partner_id, reason)

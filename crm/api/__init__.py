@@ -31,6 +31,7 @@ class RapportApi(Api):
 def init_app(app: Flask) -> None:
     """Register the API blueprints and describe the bearer scheme in the spec."""
     from crm.api import (
+        campaigns,
         clients,
         enrollments,
         followups,
@@ -50,5 +51,5 @@ def init_app(app: Flask) -> None:
     )
     for blueprint in (partners.blp, interactions.blp, clients.blp, inbound.blp, sequences.blp,
                       enrollments.blp, outbox.blp, meetings.blp, followups.blp, growth.blp,
-                      performance.blp):
+                      performance.blp, campaigns.blp):
         api.register_blueprint(blueprint)

@@ -24,7 +24,7 @@ class FollowUpSchema(ma.Schema):
     id = fields.Integer()
     partner_id = fields.Integer()
     partner_name = fields.String(attribute="partner.name")
-    rule = fields.String(metadata={"enum": sorted(followups.RULES)})
+    rule = fields.String(metadata={"enum": sorted({*followups.RULES, *followups.DIRECT_FLAGS})})
     reason = fields.String()
     weight = fields.Integer()
     status = fields.String(metadata={"enum": list(FOLLOWUP_STATUSES)})

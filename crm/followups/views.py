@@ -34,7 +34,8 @@ def index():
     owner_id = current_user.id if view == "mine" else None
     page = db.paginate(queue_query(owner_id, status), per_page=50, error_out=False)
     return render_template("followups/index.html", page=page, view=view, views=VIEWS,
-                           status=status, statuses=STATUSES, rules=followups.RULES)
+                           status=status, statuses=STATUSES,
+                           rules={**followups.RULES, **followups.DIRECT_FLAGS})
 
 
 @bp.post("/<int:followup_id>/snooze")

@@ -4,6 +4,17 @@ from crm.models.access import Invitation, PasswordReset
 from crm.models.administration import AppSetting, AuditEvent
 from crm.models.base import Base, UTCDateTime
 from crm.models.booking import Availability, BusyTime
+from crm.models.campaigns import (
+    CAMPAIGN_ENROLLMENT_STATUSES,
+    CAMPAIGN_STATUSES,
+    CAMPAIGN_STOP_REASONS,
+    RECRUITING_STAGES,
+    RUNNING_STATUSES,
+    Campaign,
+    CampaignEnrollment,
+    CampaignStep,
+    SenderDay,
+)
 from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
 from crm.models.followups import FOLLOWUP_STATUSES, FollowUp, FollowUpRule
 from crm.models.growth import PLACEMENT_KINDS, CommissionChange, Placement, Promotion
@@ -89,6 +100,15 @@ __all__ = [
     "TOKEN_SCOPES",
     "Invitation",
     "PasswordReset",
+    "CAMPAIGN_ENROLLMENT_STATUSES",
+    "CAMPAIGN_STATUSES",
+    "CAMPAIGN_STOP_REASONS",
+    "RECRUITING_STAGES",
+    "RUNNING_STATUSES",
+    "Campaign",
+    "CampaignEnrollment",
+    "CampaignStep",
+    "SenderDay",
     "ApiToken",
     "User",
 ]

@@ -106,6 +106,10 @@ class OutboundEmail(Base):
     __table_args__ = (
         # A second row for the same step of the same enrollment is impossible.
         UniqueConstraint("enrollment_id", "step_id"),
+        # The same for campaigns: one row per campaign enrollment and step.
+        UniqueConstraint("campaign_enrollment_id", "campaign_step_id"),
+        # A campaign's figures per step and variant, read from the index alone.
+        Index("ix_outbound_emails_campaign_stats", "campaign_step_id", "variant", "status"),
         Index("ix_outbound_emails_status_next", "status", "next_attempt_at"),
         Index("ix_outbound_emails_partner", "partner_id", "created_at"),
     )
@@ -117,6 +121,12 @@ class OutboundEmail(Base):
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="SET NULL"), index=True
     )
+    campaign_enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign_enrollments.id"))
+    campaign_step_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign_steps.id", ondelete="SET NULL"))
+    # A campaign step's subject variant ("A" or "B"); "" for every other email.
+    variant: Mapped[str] = mapped_column(String(1), default="", server_default="")
     # The user this email is sent as (From, and the way it leaves); None: the system sender.
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     to_address: Mapped[str] = mapped_column(String(254))

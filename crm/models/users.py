@@ -32,6 +32,10 @@ class User(UserMixin, Base):
     # The address emails sent as this user come from; None: RAPPORT_MAIL_FROM's (see
     # outreach.senders).
     sending_address: Mapped[str | None] = mapped_column(String(254))
+    # Campaign emails a day at most, and the warm-up ramp towards it (see outreach.send_caps).
+    daily_send_cap: Mapped[int] = mapped_column(default=200, server_default="200")
+    warmup_start: Mapped[int] = mapped_column(default=20, server_default="20")
+    warmup_increment: Mapped[int] = mapped_column(default=10, server_default="10")
     is_active_user: Mapped[bool] = mapped_column(default=True)
     # Digest of the secret in the manager's calendar subscription URL; None: no feed.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

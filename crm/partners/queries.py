@@ -39,6 +39,8 @@ class PartnerFilters:
     client_id: int | None = None
     source: str = ""
     tag: str = ""
+    # The recruitment list a partner was imported from (Partner.source_list).
+    source_list: str = ""
     sort: str = "recent"
 
     @classmethod
@@ -78,6 +80,8 @@ def filter_conditions(filters: PartnerFilters) -> list:
         conditions.append(Partner.owner_id == filters.owner_id)
     if filters.source:
         conditions.append(Partner.source == filters.source)
+    if filters.source_list:
+        conditions.append(Partner.source_list == filters.source_list)
     if filters.tag:
         conditions.append(
             exists().where(

@@ -98,8 +98,12 @@ def create_partner(
     return partner
 
 
-def update_partner(partner: Partner, data: Mapping[str, Any], actor: User | None) -> Partner:
-    """Change fields; stage, owner and other edits are each recorded on the timeline."""
+def update_partner(partner: Partner, data: Mapping[str, Any], actor: User | None,
+                   commit: bool = True) -> Partner:
+    """Change fields; stage, owner and other edits are each recorded on the timeline.
+
+    `commit=False` leaves the transaction to the caller (the inbound path, which applies a
+    whole message at once)."""
     cleaned = clean_partner_fields(data, creating=False)
     _refuse_duplicate(cleaned, exclude_id=partner.id)
     old_stage, old_owner = partner.stage, partner.owner
@@ -118,19 +122,21 @@ def update_partner(partner: Partner, data: Mapping[str, Any], actor: User | None
     _record_changes(partner, changed, old_stage, old_owner, actor)
     if "stage" in changed:
         _react_to_stage(partner, old_stage, actor)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return partner
 
 
 def _react_to_stage(partner: Partner, old_stage: str, actor: User | None) -> None:
     """Onboarding starts the welcome; churn stops every sequence still running."""
     # Imported here: the outreach engine builds on this module (record_event).
-    from outreach import auto_enroll, enrollments
+    from outreach import auto_enroll, campaign_stops, enrollments
 
     if partner.stage == "churned":
         enrollments.stop_all(partner.id, "churn", actor)
     else:
         auto_enroll.on_stage_changed(partner, old_stage, partner.stage, actor)
+    campaign_stops.on_stage_changed(partner, actor)
 
 
 def _record_changes(
@@ -149,9 +155,10 @@ def _record_changes(
         record_event(partner, "Profile edited", "Changed: " + ", ".join(others), actor)
 
 
-def change_stage(partner: Partner, stage: str, actor: User | None) -> Partner:
+def change_stage(partner: Partner, stage: str, actor: User | None,
+                 commit: bool = True) -> Partner:
     """Move the partner through the pipeline."""
-    return update_partner(partner, {"stage": stage}, actor)
+    return update_partner(partner, {"stage": stage}, actor, commit)
 
 
 def change_owner(partner: Partner, owner_id: int | None, actor: User | None) -> Partner:

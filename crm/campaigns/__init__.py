@@ -1,0 +1,1 @@
+"""Recruitment campaigns: pages, domain operations, enrolment, figures."""
