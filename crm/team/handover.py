@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 
 from crm import clock
 from crm.extensions import db
-from crm.models import FollowUp, Interaction, Meeting, Partner, User
+from crm.models import Campaign, FollowUp, Interaction, Meeting, Partner, User
 from outreach import meetings
 from outreach.meeting_times import describe
 
@@ -115,11 +115,34 @@ def move_meetings(source: User, target: User) -> Moved:
     return moved
 
 
+# --- recruitment campaigns -----------------------------------------------------------------
+
+
+def _campaigns_of(user: User):
+    # Archived campaigns send nothing any more; they keep their owner for the record.
+    return select(Campaign.id).where(Campaign.owner_id == user.id, Campaign.status != "archived")
+
+
+def count_campaigns(user: User) -> int:
+    return _count(select(func.count()).select_from(_campaigns_of(user).subquery()))
+
+
+def move_campaigns(source: User, target: User) -> Moved:
+    # A campaign writes to a prospect without an owner as the campaign's owner, so a
+    # deactivated owner would go on sending; the prospects' timelines need no entry.
+    db.session.execute(
+        update(Campaign).where(Campaign.id.in_(_campaigns_of(source)))
+        .values(owner_id=target.id, updated_at=clock.now())
+        .execution_options(synchronize_session="fetch"))
+    return Moved()
+
+
 # The order is the order of the form's list and of each timeline entry's lines.
 KINDS: tuple[Kind, ...] = (
     Kind("partners", "partner", "partners", count_partners, move_partners),
     Kind("followups", "open follow-up", "open follow-ups", count_followups, move_followups),
     Kind("meetings", "scheduled call", "scheduled calls", count_meetings, move_meetings),
+    Kind("campaigns", "running campaign", "running campaigns", count_campaigns, move_campaigns),
 )
 
 

@@ -11,8 +11,9 @@ from crm.errors import InvalidInput
 from crm.extensions import db
 from crm.models import ApiToken, AuditEvent, Interaction, Partner
 from crm.team import handover, service
+from tests.campaigns.helpers import make_campaign
 from tests.conftest import PASSWORD, AuthActions
-from tests.factories import ApiClient
+from tests.factories import ApiClient, make_client
 from tests.team.helpers import emails_to
 
 
@@ -22,8 +23,10 @@ def handed_over(partner: Partner) -> list[Interaction]:
 
 
 def test_what_a_user_owns_is_counted_per_kind(book):
-    assert handover.owned_by(book.mia) == {"partners": 2, "followups": 2, "meetings": 3}
-    assert handover.owned_by(book.tom) == {"partners": 1, "followups": 0, "meetings": 0}
+    assert handover.owned_by(book.mia) == {"partners": 2, "followups": 2, "meetings": 3,
+                                           "campaigns": 0}
+    assert handover.owned_by(book.tom) == {"partners": 1, "followups": 0, "meetings": 0,
+                                           "campaigns": 0}
 
 
 def test_one_step_hands_partners_flags_and_calls_to_the_successor(book, admin):
@@ -40,6 +43,22 @@ def test_one_step_hands_partners_flags_and_calls_to_the_successor(book, admin):
     [to_jamie] = [e for e in emails_to("jamie@trailnotes.com") if e.subject.startswith("Upd")]
     assert to_jamie.calendar_method == "REQUEST" and "With: Tom Torres" in to_jamie.text_body
     assert len([e for e in emails_to(book.tom.email) if e.subject.startswith("Upd")]) == 2
+
+
+def test_their_running_campaigns_change_hands_and_archived_ones_stay(book, admin):
+    client = make_client(name="Summit Outdoor")
+    running = make_campaign(client, book.mia)
+    archived = make_campaign(client, book.mia)
+    archived.status = "archived"
+    db.session.commit()
+    assert handover.owned_by(book.mia)["campaigns"] == 1
+
+    summary = service.deactivate(book.mia, book.tom, admin)
+
+    assert "1 running campaign" in summary.describe()
+    db.session.refresh(running)
+    db.session.refresh(archived)
+    assert (running.owner_id, archived.owner_id) == (book.tom.id, book.mia.id)
 
 
 def test_each_partner_gets_one_timeline_entry_saying_what_moved(book, admin):
