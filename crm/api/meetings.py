@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from crm.api.blueprint import ApiBlueprint, api_user
 from crm.api.partners import load_partner
-from crm.api.schemas import ResourceUrl, Timestamp
+from crm.api.schemas import Id, ResourceUrl, Timestamp
 from crm.errors import NotFound
 from crm.extensions import db
 from crm.models import MEETING_STATUSES, PARTSTATS, Meeting, User
@@ -65,8 +65,8 @@ class MeetingCreateSchema(ma.Schema):
     location = fields.String(load_default="")
     video_url = fields.String(load_default="")
     agenda = fields.String(load_default="")
-    client_id = fields.Integer(strict=True, allow_none=True, load_default=None)
-    manager_id = fields.Integer(strict=True, allow_none=True, load_default=None, metadata={
+    client_id = Id(strict=True, allow_none=True, load_default=None)
+    manager_id = Id(strict=True, allow_none=True, load_default=None, metadata={
         "description": "Who runs the call; left out: the token's user"})
 
 

@@ -14,6 +14,7 @@ from flask import url_for
 from marshmallow import fields, validate
 
 from crm.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, IdCursor, TimelineCursor
+from crm.ids import MAX_ID
 from crm.models import (
     DIRECTIONS,
     GROWTH_LEVERS,
@@ -42,6 +43,13 @@ class ResourceUrl(fields.String):
 
     def _serialize(self, value: int | None, attr: str | None, obj: Any, **kwargs: Any):
         return url_for(self.endpoint, **{self.id_arg: value}, _external=True)
+
+
+class Id(fields.Integer):
+    """A row id in a request: 1 to MAX_ID, so a larger number is a 422 naming the field."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Range(1, MAX_ID), **kwargs)
 
 
 def _text(limit: int, **kwargs: Any) -> fields.String:
@@ -74,6 +82,7 @@ class UserRefSchema(ma.Schema):
 
 
 class MembershipSchema(ma.Schema):
+    id = fields.Integer(metadata={"description": "Its growth records are under /memberships/<id>"})
     client_id = fields.Integer()
     client_name = fields.String(attribute="client.name")
     partner_id = fields.Integer()
@@ -138,7 +147,7 @@ class PartnerUpdateSchema(ma.Schema):
     source = fields.String(validate=validate.OneOf(SOURCES))
     source_list = _text(TEXT_LIMITS["source_list"])
     stage = fields.String(validate=validate.OneOf(STAGES))
-    owner_id = fields.Integer(strict=True, allow_none=True)
+    owner_id = Id(strict=True, allow_none=True)
     about = _text(TEXT_LIMITS["about"])
     tags = fields.List(fields.String(validate=validate.Length(1, 64)))
 
@@ -150,8 +159,8 @@ class PartnerCreateSchema(PartnerUpdateSchema):
 class PartnerListArgsSchema(PageArgsSchema):
     q = fields.String(metadata={"description": "Words matched in name, email, company, website"})
     stage = fields.String(validate=validate.OneOf(STAGES))
-    owner_id = fields.Integer()
-    client_id = fields.Integer(metadata={"description": "Only members of this client's program"})
+    owner_id = Id()
+    client_id = Id(metadata={"description": "Only members of this client's program"})
     source = fields.String(validate=validate.OneOf(SOURCES))
     tag = fields.String()
 
@@ -234,7 +243,7 @@ class ClientPageSchema(ma.Schema):
 
 
 class MemberCreateSchema(ma.Schema):
-    partner_id = fields.Integer(required=True, strict=True)
+    partner_id = Id(required=True, strict=True)
     status = fields.String(validate=validate.OneOf(MEMBERSHIP_STATUSES))
     commission_terms = _text(255)
     started_on = fields.Date(allow_none=True)
