@@ -22,8 +22,10 @@ def init_app(app: Flask) -> None:
 
 
 def _refuse_unstorable_request_text() -> None:
-    pairs = [*request.args.items(multi=True), *request.form.items(multi=True),
-             *(request.view_args or {}).items()]
+    # API bodies are JSON (checked as they are parsed), CSV or raw mail: reading them as a
+    # form here would consume the body before the view sees it.
+    form = () if request.path.startswith("/api/") else request.form.items(multi=True)
+    pairs = [*request.args.items(multi=True), *form, *(request.view_args or {}).items()]
     _refuse([name for name, value in pairs
              if _unstorable(name) or isinstance(value, str) and _unstorable(value)])
 

@@ -6,6 +6,8 @@ also proves the migrations); each test starts from empty tables.
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from werkzeug import security
 
 from crm import create_app
 from crm.clock import FixedClock
@@ -28,6 +31,18 @@ BACKENDS = [
 ]
 START = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _each_password_hashed_once() -> Iterator[None]:
+    """scrypt costs a tenth of a second per hash and per check, and the suite makes users
+    and logs in with the same password thousands of times: compute each (salt, password)
+    once. Hashes and checks stay real werkzeug scrypt; only the salt is one per session."""
+    salt = security.gen_salt(64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "gen_salt", lambda length: salt[:length])
+        patch.setattr(security, "_hash_internal", functools.cache(security._hash_internal))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -99,13 +114,59 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def app(database_url, tmp_path, clock, app_config) -> Iterator[Flask]:
-    app = _make_app(database_url, tmp_path / "instance", **app_config)
+    instance = tmp_path / "instance"
+    if app_config:
+        app = _make_app(database_url, instance, **app_config)
+    else:
+        app = _shared_app(database_url, instance)
     app.extensions["rapport.clock"] = clock
     with app.app_context():
         yield app
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+    if not app_config:
+        _reset_shared_app(database_url)
+
+
+class _Pristine:
+    """What a shared app looked like when it was made, to put back after each test."""
+
+    def __init__(self, app: Flask) -> None:
+        self.config = copy.deepcopy(dict(app.config))
+        self.extensions = dict(app.extensions)
+
+
+# Building the app (routes, and the OpenAPI document from every schema) costs a quarter of a
+# second, more than most tests: tests without their own app_config share one app per
+# database in each worker, put back as it was after every test.
+_shared_apps: dict[str, tuple[Flask, _Pristine]] = {}
+
+
+def _shared_app(url: str, instance) -> Flask:
+    if url not in _shared_apps:
+        app = _make_app(url, instance)
+        _shared_apps[url] = (app, _Pristine(app))
+    app = _shared_apps[url][0]
+    instance.mkdir(parents=True, exist_ok=True)
+    app.instance_path = str(instance)  # uploads and the like stay per test
+    return app
+
+
+def _reset_shared_app(url: str) -> None:
+    from outreach import broker, tick_helpers
+
+    app, pristine = _shared_apps[url]
+    tick_helpers.stop(app)
+    for name in set(app.extensions) - set(pristine.extensions):
+        extension = app.extensions.pop(name)
+        if hasattr(extension, "close_all"):  # a mailer made by the test's sends
+            extension.close_all()
+    app.extensions.update(pristine.extensions)
+    app.config.clear()
+    app.config.update(copy.deepcopy(pristine.config))
+    # A new broker: no message outlives its test, and its middleware boots afresh.
+    broker.init_app(app)
 
 
 def _empty_tables() -> None:

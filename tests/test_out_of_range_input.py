@@ -132,3 +132,15 @@ def test_huge_numbers_in_page_query_strings_are_ignored(logged_in):
 
     assert listed.status_code == outbox.status_code == 200
     assert b"Pia Pages" in listed.data
+
+
+def test_text_with_a_nul_character_in_a_form_or_query_is_refused_and_nothing_is_written(
+        logged_in):
+    from crm.extensions import db
+    from crm.models import Client
+
+    form = logged_in.post("/clients/new", data={"name": "Fork\x00ful"})
+    search = logged_in.get("/partners/?q=a%00b")
+
+    assert form.status_code == search.status_code == 422
+    assert db.session.scalars(db.select(Client)).all() == []
