@@ -1,7 +1,8 @@
 """Fixtures: the app against SQLite and a real PostgreSQL, a client, a runner, and AuthActions.
 
 The schema is built once per database by running the Alembic migrations (so every test run
-also proves the migrations); each test starts from empty tables.
+also proves the migrations); each test starts from empty tables. Under pytest-xdist every
+worker runs these session fixtures itself: its own PostgreSQL, Redis and databases.
 """
 
 from __future__ import annotations

@@ -144,3 +144,31 @@ def test_text_with_a_nul_character_in_a_form_or_query_is_refused_and_nothing_is_
 
     assert form.status_code == search.status_code == 422
     assert db.session.scalars(db.select(Client)).all() == []
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00",
+                                  "3000-01-01T00:00:00Z"])
+def test_a_time_past_the_calendar_is_a_422_naming_the_field(api, when):
+    from tests.dashboard.helpers import flag
+
+    partner = make_partner()
+    followup = flag(partner)
+
+    snooze = api.post(f"/api/v1/followups/{followup.id}/snooze", json={"until": when})
+    logged = api.post(f"/api/v1/partners/{partner.id}/interactions",
+                      json={"kind": "note", "summary": "Hi", "occurred_at": when})
+    call = api.post(f"/api/v1/partners/{partner.id}/meetings", json={"starts_at": when})
+
+    assert snooze.status_code == logged.status_code == call.status_code == 422
+    assert set(snooze.get_json()["error"]["fields"]) == {"until"}
+    assert set(logged.get_json()["error"]["fields"]) == {"occurred_at"}
+    assert set(call.get_json()["error"]["fields"]) == {"starts_at"}
+
+
+def test_a_day_past_the_calendar_is_a_422_naming_the_field(api):
+    partner = make_partner()
+
+    window = api.get(f"/api/v1/partners/{partner.id}/performance?from=0001-01-01&to=0001-01-05")
+
+    assert window.status_code == 422
+    assert set(window.get_json()["error"]["fields"]) == {"from", "to"}

@@ -20,7 +20,7 @@ from crm import clock
 from crm.api.blueprint import ApiBlueprint, api_user
 from crm.api.pagination import decode_cursor, encode_cursor
 from crm.api.partners import load_partner
-from crm.api.schemas import Id, Timestamp
+from crm.api.schemas import Day, Id, Timestamp
 from crm.errors import InvalidInput
 from crm.extensions import db
 from crm.ids import parse_id
@@ -185,9 +185,9 @@ class DayCursor(fields.String):
 
 
 class WindowArgs(ma.Schema):
-    start = fields.Date(data_key="from", metadata={
+    start = Day(data_key="from", metadata={
         "description": "First day (default: 89 days before `to`)"})
-    end = fields.Date(data_key="to", metadata={"description": "Last day (default: today)"})
+    end = Day(data_key="to", metadata={"description": "Last day (default: today)"})
 
 
 class PerformanceListArgs(WindowArgs):

@@ -6,7 +6,7 @@ They check shape only (types, lengths, choices); rules that need the database or
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -50,6 +50,42 @@ class Id(fields.Integer):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(validate=validate.Range(1, MAX_ID), **kwargs)
+
+
+# Days and times a request may carry: far wider than any real schedule, and narrow enough that
+# the arithmetic on them (UTC conversion, a day ahead, 90 days back) stays inside Python's
+# years 1 to 9999 instead of raising OverflowError.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+YEARS = f"must be in the years {EARLIEST_YEAR} to {LATEST_YEAR}"
+
+
+def _plausible_day(value: date) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ma.ValidationError(YEARS)
+
+
+def _plausible_instant(value: datetime) -> None:
+    try:
+        _plausible_day(value.astimezone(UTC))
+    except OverflowError:
+        raise ma.ValidationError(YEARS) from None
+
+
+class Day(fields.Date):
+    """A day in a request (ISO 8601), in the years EARLIEST_YEAR to LATEST_YEAR."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=_plausible_day, **kwargs)
+
+
+class Instant(fields.AwareDateTime):
+    """A time in a request: ISO 8601 with its offset, in the years EARLIEST_YEAR to
+    LATEST_YEAR."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {
+            "invalid_awareness": "Must include a UTC offset, e.g. +01:00 or Z."})
+        super().__init__(validate=_plausible_instant, **kwargs)
 
 
 def _text(limit: int, **kwargs: Any) -> fields.String:
@@ -190,10 +226,7 @@ class InteractionCreateSchema(ma.Schema):
     summary = fields.String(required=True, validate=validate.Length(1, 300))
     body = fields.String()
     direction = fields.String(validate=validate.OneOf(DIRECTIONS))
-    occurred_at = fields.AwareDateTime(
-        error_messages={"invalid_awareness": "Must include a UTC offset, e.g. +01:00 or Z."},
-        metadata={"description": "ISO 8601 with offset; default now"},
-    )
+    occurred_at = Instant(metadata={"description": "ISO 8601 with offset; default now"})
 
 
 class TimelineArgsSchema(PageArgsSchema):
@@ -246,4 +279,4 @@ class MemberCreateSchema(ma.Schema):
     partner_id = Id(required=True, strict=True)
     status = fields.String(validate=validate.OneOf(MEMBERSHIP_STATUSES))
     commission_terms = _text(255)
-    started_on = fields.Date(allow_none=True)
+    started_on = Day(allow_none=True)
