@@ -31,8 +31,12 @@ run: install
 lint: install-test
 	$(BIN)/ruff check .
 
+# Test workers (pytest-xdist): one per core, each with its own PostgreSQL and Redis;
+# `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= auto
+
 test: install-test lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: install-test
 	$(BIN)/python bench/partners_list.py

@@ -23,6 +23,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _use_id_converter(app)
     rapport_overrides = {k: overrides.pop(k) for k in list(overrides) if k in config.PARSERS}
     settings = config.load(Path(app.instance_path), overrides=rapport_overrides)
     app.config.update(config.flask_config(settings))
@@ -32,14 +33,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from crm import cli, http_errors, templating
+    from crm import cli, http_errors, input_checks, templating
     from crm.auth import guard
 
     guard.init_app(app)
+    input_checks.init_app(app)
     http_errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _use_id_converter(app: Flask) -> None:
+    from crm.ids import IdConverter
+
+    # Before any route exists: every <int:...> refuses ids the database cannot hold (a 404).
+    app.url_map.converters["int"] = IdConverter
 
 
 def _init_extensions(app: Flask) -> None:

@@ -77,21 +77,26 @@ def start_postgres() -> Postgres:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     data = root / "data"
-    port = free_port()
     subprocess.run(
         _as_postgres([f"{pg_bin}/initdb", "-D", str(data), "-U", "postgres", "-A", "trust",
                       "-E", "UTF8", "--locale=C.UTF-8"]),
         check=True, capture_output=True,
     )
-    options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off")
-    subprocess.run(
-        _as_postgres([f"{pg_bin}/pg_ctl", "-D", str(data), "-l", str(root / "log"), "-w",
-                      "-o", options, "start"]),
-        check=True, capture_output=True,
-    )
-    return Postgres(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data,
-                    f"{pg_bin}/pg_ctl")
+    # Parallel test workers (and other suites on the machine) pick free ports at the same
+    # time: pick one just before starting, and pick again if it was taken meanwhile.
+    for _attempt in range(3):
+        port = free_port()
+        options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        started = subprocess.run(
+            _as_postgres([f"{pg_bin}/pg_ctl", "-D", str(data), "-l", str(root / "log"), "-w",
+                          "-o", options, "start"]),
+            capture_output=True,
+        )
+        if started.returncode == 0:
+            return Postgres(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data,
+                            f"{pg_bin}/pg_ctl")
+    unavailable(f"PostgreSQL did not start: {started.stdout.decode(errors='replace')[-500:]}")
 
 
 @dataclass

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from crm.api.schemas import ApiErrorSchema
+from crm.ids import IdConverter, id_parameter_schema
 
 SPEC_OPTIONS = {
     "info": {
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
     )
 
     api = RapportApi(app, spec_kwargs=SPEC_OPTIONS)
+    api.register_converter(IdConverter, id_parameter_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )

@@ -19,6 +19,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from crm.errors import InvalidInput
+from crm.input_checks import refuse_unstorable_text
 from crm.models import User
 
 
@@ -73,7 +74,15 @@ class ApiParser(FlaskParser):
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req) and req.get_data(cache=True):
             raise UnsupportedMediaType("Send the request body as application/json.")
-        return super()._raw_load_json(req)
+        try:
+            data = super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise  # webargs answers these (an empty body is "no body")
+        except (ValueError, RecursionError) as error:
+            # Python's own limits: integers past 4,300 digits, nesting past the stack.
+            raise BadRequest(f"The request body is not valid JSON: {error}.") from None
+        refuse_unstorable_text(data)
+        return data
 
     def _handle_invalid_json_error(
         self, error: json.JSONDecodeError | UnicodeDecodeError, req: flask.Request,
@@ -86,6 +95,13 @@ class ApiBlueprint(Blueprint):
     """A flask-smorest Blueprint whose arguments fail in Rapport's error shape."""
 
     ARGUMENTS_PARSER = ApiParser()
+
+    @staticmethod
+    def _prepare_response_doc(doc: dict, doc_info: dict, **kwargs: Any) -> dict:
+        # Every operation needs the bearer token, so every one can answer 401.
+        responses = doc_info.setdefault("response", {}).setdefault("responses", {})
+        responses.setdefault(401, []).append("UNAUTHORIZED")
+        return Blueprint._prepare_response_doc(doc, doc_info, **kwargs)
 
 
 def api_user() -> User:

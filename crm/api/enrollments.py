@@ -9,7 +9,7 @@ from marshmallow import fields
 
 from crm.api.blueprint import ApiBlueprint, api_user
 from crm.api.partners import load_partner
-from crm.api.schemas import ResourceUrl, Timestamp
+from crm.api.schemas import Id, ResourceUrl, Timestamp
 from crm.models import ENROLLMENT_STATUSES, STOP_REASONS
 from crm.sequences import service
 
@@ -40,7 +40,7 @@ class EnrollmentListSchema(ma.Schema):
 
 
 class EnrollmentCreateSchema(ma.Schema):
-    client_id = fields.Integer(strict=True, allow_none=True, metadata={
+    client_id = Id(strict=True, allow_none=True, metadata={
         "description": "Whose program's sequence; left out or null: the default sequence"
     })
 

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from crm.api.blueprint import ApiBlueprint, api_user
-from crm.api.schemas import Timestamp
+from crm.api.schemas import Instant, Timestamp
 from crm.errors import NotFound
 from crm.extensions import db
 from crm.followups.queries import queue_query
@@ -46,7 +46,7 @@ class FollowUpListArgs(ma.Schema):
 
 
 class SnoozeSchema(ma.Schema):
-    until = fields.AwareDateTime(required=True)
+    until = Instant(required=True)
 
 
 class ResolveSchema(ma.Schema):

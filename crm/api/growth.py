@@ -9,7 +9,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from crm.api.blueprint import ApiBlueprint, api_user
-from crm.api.schemas import Timestamp, UserRefSchema
+from crm.api.schemas import Day, Timestamp, UserRefSchema
 from crm.errors import NotFound
 from crm.extensions import db
 from crm.growth import commissions, placements, promotions
@@ -67,7 +67,7 @@ class CommissionChangeListSchema(ma.Schema):
 class CommissionChangeCreateSchema(ma.Schema):
     new_terms = fields.String(required=True,
                               validate=validate.Length(1, commissions.LIMITS["new_terms"]))
-    effective_on = fields.Date(required=True, metadata={
+    effective_on = Day(required=True, metadata={
         "description": "Today or earlier: in force now; later: scheduled (within a year)"})
     reason = fields.String(load_default="",
                            validate=validate.Length(max=commissions.LIMITS["reason"]))
@@ -97,8 +97,8 @@ class PlacementListSchema(ma.Schema):
 
 class PlacementCreateSchema(ma.Schema):
     kind = fields.String(required=True, validate=validate.OneOf(PLACEMENT_KINDS))
-    starts_on = fields.Date(required=True, metadata=DAY)
-    ends_on = fields.Date(required=True, metadata={
+    starts_on = Day(required=True, metadata=DAY)
+    ends_on = Day(required=True, metadata={
         "description": "The last day it runs, on or after starts_on"})
     fee_cents = fields.Integer(strict=True, allow_none=True, load_default=None,
                                validate=validate.Range(0, placements.MAX_FEE_CENTS), metadata={
@@ -110,8 +110,8 @@ class PlacementUpdateSchema(ma.Schema):
     """Placement fields a caller may change; any subset of them."""
 
     kind = fields.String(validate=validate.OneOf(PLACEMENT_KINDS))
-    starts_on = fields.Date(metadata=DAY)
-    ends_on = fields.Date(metadata={"description": "The last day it runs, on or after starts_on"})
+    starts_on = Day(metadata=DAY)
+    ends_on = Day(metadata={"description": "The last day it runs, on or after starts_on"})
     fee_cents = fields.Integer(strict=True, allow_none=True,
                                validate=validate.Range(0, placements.MAX_FEE_CENTS), metadata={
                                    "description": "Whole cents in the client's currency; "
@@ -141,8 +141,8 @@ class PromotionListSchema(ma.Schema):
 class PromotionCreateSchema(ma.Schema):
     code = fields.String(load_default="", validate=validate.Length(max=promotions.LIMITS["code"]),
                          metadata={"description": "Optional; no spaces or control characters"})
-    starts_on = fields.Date(required=True, metadata=DAY)
-    ends_on = fields.Date(allow_none=True, load_default=None,
+    starts_on = Day(required=True, metadata=DAY)
+    ends_on = Day(allow_none=True, load_default=None,
                           metadata={"description": "On or after starts_on; null: open-ended"})
     terms = fields.String(load_default="",
                           validate=validate.Length(max=promotions.LIMITS["terms"]))
@@ -153,8 +153,8 @@ class PromotionUpdateSchema(ma.Schema):
 
     code = fields.String(validate=validate.Length(max=promotions.LIMITS["code"]),
                          metadata={"description": "Empty string: no code"})
-    starts_on = fields.Date(metadata=DAY)
-    ends_on = fields.Date(allow_none=True, metadata={
+    starts_on = Day(metadata=DAY)
+    ends_on = Day(allow_none=True, metadata={
         "description": "On or after starts_on; null: open-ended. To stop a running one "
                        "today, POST …/end instead (the timeline says it was ended early)"})
     terms = fields.String(validate=validate.Length(max=promotions.LIMITS["terms"]))

@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from crm.api.blueprint import ApiBlueprint, api_user
 from crm.api.partners import load_partner
-from crm.api.schemas import ResourceUrl, Timestamp
+from crm.api.schemas import Id, Instant, ResourceUrl, Timestamp
 from crm.errors import NotFound
 from crm.extensions import db
 from crm.models import MEETING_STATUSES, PARTSTATS, Meeting, User
@@ -50,8 +50,8 @@ class MeetingListSchema(ma.Schema):
     items = fields.List(fields.Nested(MeetingSchema))
 
 
-def _aware(**kwargs) -> fields.AwareDateTime:
-    return fields.AwareDateTime(
+def _aware(**kwargs) -> Instant:
+    return Instant(
         metadata={"description": "ISO 8601 with an offset, e.g. 2026-03-17T16:00:00+01:00"},
         **kwargs)
 
@@ -65,8 +65,8 @@ class MeetingCreateSchema(ma.Schema):
     location = fields.String(load_default="")
     video_url = fields.String(load_default="")
     agenda = fields.String(load_default="")
-    client_id = fields.Integer(strict=True, allow_none=True, load_default=None)
-    manager_id = fields.Integer(strict=True, allow_none=True, load_default=None, metadata={
+    client_id = Id(strict=True, allow_none=True, load_default=None)
+    manager_id = Id(strict=True, allow_none=True, load_default=None, metadata={
         "description": "Who runs the call; left out: the token's user"})
 
 

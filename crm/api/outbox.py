@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from crm.api.blueprint import ApiBlueprint
 from crm.api.pagination import id_cursor, keyset_page
-from crm.api.schemas import PageArgsSchema, ResourceUrl, Timestamp
+from crm.api.schemas import Id, PageArgsSchema, ResourceUrl, Timestamp
 from crm.models import OUTBOUND_STATUSES
 from crm.outbox import queries
 
@@ -47,7 +47,7 @@ class OutboundEmailDetailSchema(OutboundEmailSchema):
 
 class OutboxArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(OUTBOUND_STATUSES))
-    partner_id = fields.Integer(metadata={"description": "Only emails to this partner"})
+    partner_id = Id(metadata={"description": "Only emails to this partner"})
 
 
 class OutboxPageSchema(ma.Schema):

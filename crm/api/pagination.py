@@ -16,6 +16,7 @@ import marshmallow as ma
 from sqlalchemy import Select
 
 from crm.extensions import db
+from crm.ids import parse_id
 
 Row = TypeVar("Row")
 DEFAULT_LIMIT = 50
@@ -48,9 +49,10 @@ def timeline_cursor(occurred_at: datetime, row_id: int) -> str:
 
 def _id_part(part: str) -> int:
     prefix, _, number = part.partition(":")
-    if prefix != "id" or not number.isdigit():
+    row_id = parse_id(number) if prefix == "id" else None
+    if row_id is None:
         raise ValueError("not an id cursor")
-    return int(number)
+    return row_id
 
 
 def _time_part(part: str) -> datetime:

@@ -20,9 +20,10 @@ from crm import clock
 from crm.api.blueprint import ApiBlueprint, api_user
 from crm.api.pagination import decode_cursor, encode_cursor
 from crm.api.partners import load_partner
-from crm.api.schemas import Timestamp
+from crm.api.schemas import Day, Id, Timestamp
 from crm.errors import InvalidInput
 from crm.extensions import db
+from crm.ids import parse_id
 from crm.imports.uploads import discard_upload, save_upload
 from crm.performance.queries import days_query, partner_series
 from crm.performance.report import PerformanceReport
@@ -60,12 +61,12 @@ class Money(fields.Field):
 
 class PerformanceRowInSchema(ma.Schema):
     date = fields.String(required=True, metadata={"format": "date", **DAY})
-    partner_id = fields.Integer(metadata={"description": "Rapport's partner id"})
+    partner_id = Id(metadata={"description": "Rapport's partner id"})
     email = fields.String(metadata={"description": "The partner's email"})
     website = fields.String(metadata={"description": "The partner's website or domain"})
     partner = fields.String(metadata={
         "description": "What the network calls the partner: an email, website, id or name"})
-    client_id = fields.Integer(metadata={"description": "Used when the body names no client"})
+    client_id = Id(metadata={"description": "Used when the body names no client"})
     client = fields.String(metadata={"description": "Client name; as client_id"})
     clicks = fields.Integer(load_default=0, metadata={"minimum": 0})
     conversions = fields.Integer(load_default=0, metadata={"minimum": 0})
@@ -78,7 +79,7 @@ class PerformanceRowInSchema(ma.Schema):
 
 
 class PerformanceImportSchema(ma.Schema):
-    client_id = fields.Integer(metadata={
+    client_id = Id(metadata={
         "description": "The client of every row (the rows' own client is then ignored)"})
     client = fields.String(metadata={"description": "As client_id, by name"})
     dry_run = fields.Boolean(load_default=False, metadata={
@@ -175,19 +176,22 @@ class DayCursor(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any):
         try:
             day, row_id = decode_cursor(super()._deserialize(value, attr, data, **kwargs))
-            return date.fromisoformat(day), int(row_id)
+            after_id = parse_id(row_id)
+            if after_id is None:
+                raise ValueError("not a row id")
+            return date.fromisoformat(day), after_id
         except ValueError:
             raise ma.ValidationError("Not a valid cursor; use next_cursor from a page.") from None
 
 
 class WindowArgs(ma.Schema):
-    start = fields.Date(data_key="from", metadata={
+    start = Day(data_key="from", metadata={
         "description": "First day (default: 89 days before `to`)"})
-    end = fields.Date(data_key="to", metadata={"description": "Last day (default: today)"})
+    end = Day(data_key="to", metadata={"description": "Last day (default: today)"})
 
 
 class PerformanceListArgs(WindowArgs):
-    client_id = fields.Integer(metadata={"description": "Only this client's program"})
+    client_id = Id(metadata={"description": "Only this client's program"})
     limit = fields.Integer(load_default=500, validate=validate.Range(1, 5000))
     cursor = DayCursor(metadata={"description": "next_cursor from the previous page"})
 

@@ -6,7 +6,7 @@ They check shape only (types, lengths, choices); rules that need the database or
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -14,6 +14,7 @@ from flask import url_for
 from marshmallow import fields, validate
 
 from crm.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, IdCursor, TimelineCursor
+from crm.ids import MAX_ID
 from crm.models import (
     DIRECTIONS,
     GROWTH_LEVERS,
@@ -42,6 +43,49 @@ class ResourceUrl(fields.String):
 
     def _serialize(self, value: int | None, attr: str | None, obj: Any, **kwargs: Any):
         return url_for(self.endpoint, **{self.id_arg: value}, _external=True)
+
+
+class Id(fields.Integer):
+    """A row id in a request: 1 to MAX_ID, so a larger number is a 422 naming the field."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Range(1, MAX_ID), **kwargs)
+
+
+# Days and times a request may carry: far wider than any real schedule, and narrow enough that
+# the arithmetic on them (UTC conversion, a day ahead, 90 days back) stays inside Python's
+# years 1 to 9999 instead of raising OverflowError.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+YEARS = f"must be in the years {EARLIEST_YEAR} to {LATEST_YEAR}"
+
+
+def _plausible_day(value: date) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ma.ValidationError(YEARS)
+
+
+def _plausible_instant(value: datetime) -> None:
+    try:
+        _plausible_day(value.astimezone(UTC))
+    except OverflowError:
+        raise ma.ValidationError(YEARS) from None
+
+
+class Day(fields.Date):
+    """A day in a request (ISO 8601), in the years EARLIEST_YEAR to LATEST_YEAR."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=_plausible_day, **kwargs)
+
+
+class Instant(fields.AwareDateTime):
+    """A time in a request: ISO 8601 with its offset, in the years EARLIEST_YEAR to
+    LATEST_YEAR."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {
+            "invalid_awareness": "Must include a UTC offset, e.g. +01:00 or Z."})
+        super().__init__(validate=_plausible_instant, **kwargs)
 
 
 def _text(limit: int, **kwargs: Any) -> fields.String:
@@ -74,6 +118,7 @@ class UserRefSchema(ma.Schema):
 
 
 class MembershipSchema(ma.Schema):
+    id = fields.Integer(metadata={"description": "Its growth records are under /memberships/<id>"})
     client_id = fields.Integer()
     client_name = fields.String(attribute="client.name")
     partner_id = fields.Integer()
@@ -138,7 +183,7 @@ class PartnerUpdateSchema(ma.Schema):
     source = fields.String(validate=validate.OneOf(SOURCES))
     source_list = _text(TEXT_LIMITS["source_list"])
     stage = fields.String(validate=validate.OneOf(STAGES))
-    owner_id = fields.Integer(strict=True, allow_none=True)
+    owner_id = Id(strict=True, allow_none=True)
     about = _text(TEXT_LIMITS["about"])
     tags = fields.List(fields.String(validate=validate.Length(1, 64)))
 
@@ -150,8 +195,8 @@ class PartnerCreateSchema(PartnerUpdateSchema):
 class PartnerListArgsSchema(PageArgsSchema):
     q = fields.String(metadata={"description": "Words matched in name, email, company, website"})
     stage = fields.String(validate=validate.OneOf(STAGES))
-    owner_id = fields.Integer()
-    client_id = fields.Integer(metadata={"description": "Only members of this client's program"})
+    owner_id = Id()
+    client_id = Id(metadata={"description": "Only members of this client's program"})
     source = fields.String(validate=validate.OneOf(SOURCES))
     tag = fields.String()
 
@@ -181,10 +226,7 @@ class InteractionCreateSchema(ma.Schema):
     summary = fields.String(required=True, validate=validate.Length(1, 300))
     body = fields.String()
     direction = fields.String(validate=validate.OneOf(DIRECTIONS))
-    occurred_at = fields.AwareDateTime(
-        error_messages={"invalid_awareness": "Must include a UTC offset, e.g. +01:00 or Z."},
-        metadata={"description": "ISO 8601 with offset; default now"},
-    )
+    occurred_at = Instant(metadata={"description": "ISO 8601 with offset; default now"})
 
 
 class TimelineArgsSchema(PageArgsSchema):
@@ -234,7 +276,7 @@ class ClientPageSchema(ma.Schema):
 
 
 class MemberCreateSchema(ma.Schema):
-    partner_id = fields.Integer(required=True, strict=True)
+    partner_id = Id(required=True, strict=True)
     status = fields.String(validate=validate.OneOf(MEMBERSHIP_STATUSES))
     commission_terms = _text(255)
-    started_on = fields.Date(allow_none=True)
+    started_on = Day(allow_none=True)

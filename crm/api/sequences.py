@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.api.blueprint import ApiBlueprint, api_user
 from crm.api.pagination import id_cursor, keyset_page
-from crm.api.schemas import PageArgsSchema, ResourceUrl, Timestamp
+from crm.api.schemas import Id, PageArgsSchema, ResourceUrl, Timestamp
 from crm.errors import InvalidInput
 from crm.extensions import db
 from crm.models import Client, Sequence
@@ -65,7 +65,7 @@ class SequencePageSchema(ma.Schema):
 
 
 class SequenceCreateSchema(ma.Schema):
-    client_id = fields.Integer(required=True, strict=True, metadata={
+    client_id = Id(required=True, strict=True, metadata={
         "description": "The client whose own sequence this is; it starts as a copy of the default"
     })
 

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from crm.ids import MAX_ID
 from crm.models import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client
 from crm.partners.forms import labelled
 
@@ -49,10 +50,20 @@ class ClientForm(FlaskForm):
         }
 
 
+class IdField(IntegerField):
+    """An IntegerField that refuses, as a form error, an id the database could not hold."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and not 0 <= self.data <= MAX_ID:
+            self.data = None
+            raise ValueError("No partner with this id.")
+
+
 class MemberForm(FlaskForm):
     """Put a partner into the client's program."""
 
-    partner_id = IntegerField("Partner", validators=[InputRequired("Pick a partner.")])
+    partner_id = IdField("Partner", validators=[InputRequired("Pick a partner.")])
     status = SelectField("Status", choices=labelled(MEMBERSHIP_STATUSES), default="pending")
     commission_terms = StringField(
         "Commission terms", validators=[Length(max=255)], description="e.g. 10% CPS, 30-day cookie"

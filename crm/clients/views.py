@@ -12,6 +12,7 @@ from crm.clients import service
 from crm.clients.forms import ClientForm, MemberForm, MembershipStatusForm
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.ids import parse_page
 from crm.models import MEMBERSHIP_STATUSES, STAGES, Client, Membership, Partner, User
 from crm.partners.forms import apply_domain_error
 from crm.partners.queries import PartnerFilters, partner_query
@@ -123,7 +124,7 @@ def _detail_page(client: Client, member_form: MemberForm, status: int = 200):
     return render_template(
         "clients/detail.html",
         client=client,
-        members=_members_page(client, request.args.get("page", 1, type=int)),
+        members=_members_page(client, parse_page(request.args.get("page"))),
         member_form=member_form,
         partner_q=partner_q,
         partner_options=options,

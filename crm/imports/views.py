@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
 from crm.errors import DomainError, NotFound
+from crm.ids import parse_id
 from crm.imports.forms import ConfirmForm, UploadForm
 from crm.imports.report import ImportReport
 from crm.imports.service import (
@@ -46,7 +47,7 @@ def _upload_page(form: UploadForm, status: int = 200):
 
 
 def _owner_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 @bp.get("/")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.errors import NotFound
 from crm.extensions import db
+from crm.ids import parse_id
 from crm.models import OUTBOUND_STATUSES, OutboundEmail, Partner
 from crm.partners.queries import PartnerFilters, filter_conditions
 from outreach.messages import WireMessage, render_message
@@ -47,7 +48,7 @@ class OutboxFilters:
         return cls(
             status=raw["status"] if raw["status"] in OUTBOUND_STATUSES else "",
             q=raw["q"],
-            partner_id=int(raw["partner_id"]) if raw["partner_id"].isdigit() else None,
+            partner_id=parse_id(raw["partner_id"]),
             date_from=_date(raw["date_from"]),
             date_to=_date(raw["date_to"]),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 
 from crm.extensions import db
+from crm.ids import parse_page
 from crm.models import OUTBOUND_STATUSES
 from crm.outbox import queries
 from crm.outbox.queries import OutboxFilters
@@ -24,7 +25,7 @@ def index():
     filters = OutboxFilters.from_args(request.args)
     page = db.paginate(
         queries.outbox_query(filters, viewer_timezone()),
-        page=request.args.get("page", 1, type=int),
+        page=parse_page(request.args.get("page")),
         per_page=current_app.config["RAPPORT_PAGE_SIZE"], error_out=False,
     )
     return render_template(

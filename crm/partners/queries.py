@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, and_, exists, or_, select
 
+from crm.ids import parse_id
 from crm.models import Interaction, Membership, Partner, PartnerTag
 
 SORTS = {
@@ -52,8 +53,9 @@ class PartnerFilters:
             if not raw:
                 continue
             if field.name in ("owner_id", "client_id"):
-                if raw.isdigit():
-                    values[field.name] = int(raw)
+                row_id = parse_id(raw)
+                if row_id is not None:
+                    values[field.name] = row_id
             else:
                 values[field.name] = raw
         if values.get("sort") not in SORTS:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm import clock
 from crm.errors import Conflict, DomainError, InvalidInput
 from crm.extensions import db
+from crm.ids import parse_page
 from crm.models import SOURCES, STAGES, Interaction, Membership, Partner, User
 from crm.partners import service
 from crm.partners.export import csv_lines
@@ -73,7 +74,7 @@ def index():
     )
     page = db.paginate(
         query,
-        page=request.args.get("page", 1, type=int),
+        page=parse_page(request.args.get("page")),
         per_page=current_app.config["RAPPORT_PAGE_SIZE"],
         error_out=False,
     )

@@ -14,6 +14,7 @@ from functools import lru_cache
 from sqlalchemy import func, or_, select
 
 from crm.extensions import db
+from crm.ids import parse_id
 from crm.models import Client, Membership, Partner
 from crm.partners.identity import InvalidEmail, InvalidWebsite, normalize_email, normalize_website
 
@@ -174,7 +175,10 @@ def _load_program(client: Client) -> Program:
 def _partner_name(identity: Identity) -> str | None:
     column = {"email": Partner.email_key, "website": Partner.website_domain}.get(identity.kind)
     if identity.kind == "id":
-        query = select(Partner.name).where(Partner.id == int(identity.key))
+        partner_id = parse_id(identity.key)
+        if partner_id is None:
+            return None  # beyond any id the database holds
+        query = select(Partner.name).where(Partner.id == partner_id)
     elif identity.kind == "name":
         query = select(Partner.name).where(or_(func.lower(Partner.name) == identity.key,
                                                func.lower(Partner.company) == identity.key))

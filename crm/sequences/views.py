@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.ids import parse_id
 from crm.models import Client, Partner, Sequence, SequenceStep, User
 from crm.partners.forms import apply_domain_error
 from crm.sequences import previews, service
@@ -128,8 +129,9 @@ def _options_with(partner: Partner | None, sequence: Sequence) -> list[Partner]:
 def _picked_partner(sequence: Sequence) -> Partner | None:
     """The partner the preview uses: the one asked for, else the first candidate."""
     raw = request.values.get("preview_partner_id", "") or request.args.get("partner_id", "")
-    if raw.isdigit():
-        partner = db.session.get(Partner, int(raw))
+    partner_id = parse_id(raw)
+    if partner_id is not None:
+        partner = db.session.get(Partner, partner_id)
         if partner is not None:
             return partner
     candidates = previews.preview_partners("", sequence.client, limit=1)
@@ -206,9 +208,7 @@ def enroll(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)
     raw = EnrollForm().client_id.data or ""
     try:
-        enrollment = service.enroll_partner(
-            partner, int(raw) if raw.isdigit() else None, _actor()
-        )
+        enrollment = service.enroll_partner(partner, parse_id(raw), _actor())
     except DomainError as error:
         flash(f"Not enrolled: {error.message}", "error")
     else:

@@ -40,7 +40,7 @@ def test_created_partner_is_stored_with_its_timeline_event(api):
 def test_get_partner_shows_owner_tags_and_memberships(api, manager):
     partner = make_partner(name="Pia Pages", owner_id=manager.id, tags=["books"])
     brand = make_client(name="Trailhead Gear")
-    make_membership(partner, brand, status="approved", commission_terms="12% CPS")
+    membership = make_membership(partner, brand, status="approved", commission_terms="12% CPS")
 
     body = api.get(f"/api/v1/partners/{partner.id}").get_json()
 
@@ -48,7 +48,8 @@ def test_get_partner_shows_owner_tags_and_memberships(api, manager):
     assert body["tags"] == ["books"]
     assert body["owner"]["email"] == manager.email
     assert body["memberships"] == [{
-        "client_id": brand.id, "client_name": "Trailhead Gear", "partner_id": partner.id,
+        "id": membership.id, "client_id": brand.id, "client_name": "Trailhead Gear",
+        "partner_id": partner.id,
         "partner_name": "Pia Pages", "status": "approved", "commission_terms": "12% CPS",
         "started_on": None, "created_at": "2026-03-10T14:00:00+00:00",
     }]

@@ -124,7 +124,7 @@ def _growth(rng, program: Program, membership: Membership) -> None:
 
 def _performance(rng, program: Program, membership: Membership) -> None:
     for day in rng.sample(range(SPAN_DAYS), 12):
-        program.days.append(helpers.make_day(
+        program.days.append(helpers.new_day(
             membership, (FIRST + timedelta(days=day)).date(), clicks=rng.randrange(500),
             conversions=rng.randrange(20), revenue_cents=rng.randrange(200_000),
             commission_cents=rng.randrange(20_000)))
