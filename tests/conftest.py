@@ -22,7 +22,7 @@ from werkzeug import security
 
 from crm import create_app
 from crm.clock import FixedClock
-from crm.extensions import db
+from crm.extensions import db, limiter
 from tests import services
 
 BACKENDS = [
@@ -149,6 +149,9 @@ def _shared_app(url: str, instance) -> Flask:
         app = _make_app(url, instance)
         _shared_apps[url] = (app, _Pristine(app))
     app = _shared_apps[url][0]
+    # Flask-Limiter keeps `enabled` on its one global instance, set by the latest init_app:
+    # a test with its own rate-limited app would otherwise leave limits on here.
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
     instance.mkdir(parents=True, exist_ok=True)
     app.instance_path = str(instance)  # uploads and the like stay per test
     return app
