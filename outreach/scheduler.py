@@ -22,6 +22,7 @@ from outreach import outbox, tick_helpers
 from outreach.bulk_writes import is_postgresql
 from outreach.due_steps import Share, queue_due_steps
 from outreach.leases import take_lease
+from outreach.mailbox.schedule import request_due_syncs
 from outreach.reminders import queue_due_reminders
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def tick(now: datetime | None = None, dispatch: Callable[[list[int]], None] | No
     dispatch(reminders)
     dispatch(outbox.stalled(now))
     _start_followup_scan(now)
+    request_due_syncs(now)
     return queued + len(reminders)
 
 
