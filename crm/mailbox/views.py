@@ -180,12 +180,12 @@ def timeline_mail(entries: list[Interaction]) -> dict[str, dict]:
         return {"states": {}, "threads": {}}
     states = dict(db.session.execute(
         select(OutboundEmail.message_id, OutboundEmail.status)
-        .where(OutboundEmail.message_id.in_({e.message_id for e in emails}))).tuples().all())
+        .where(OutboundEmail.message_id.in_({e.message_id for e in emails}))).all())
     threads = dict(db.session.execute(
         select(Interaction.thread_key, func.count())
         .where(Interaction.partner_id == emails[0].partner_id,
                Interaction.thread_key.in_({e.thread_key for e in emails if e.thread_key}))
-        .group_by(Interaction.thread_key)).tuples().all())
+        .group_by(Interaction.thread_key)).all())
     return {"states": states, "threads": threads}
 
 

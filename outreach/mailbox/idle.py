@@ -83,7 +83,7 @@ class IdleWatcher:
                     try:
                         self._refresh(dict(db.session.execute(
                             select(Mailbox.id, Mailbox.updated_at)
-                            .where(Mailbox.status != "auth_failed")).tuples().all()))
+                            .where(Mailbox.status != "auth_failed")).all()))
                     finally:
                         db.session.remove()
             except Exception:  # the database may be away for a moment; look again later
