@@ -245,7 +245,7 @@ class Dovecot:
     def _own(self, path: Path) -> None:
         if os.geteuid() != 0:
             return
-        for folder, dirs, files in os.walk(path):
+        for folder, _dirs, files in os.walk(path):
             os.chown(folder, self.uid, self.gid)
             for name in files:
                 os.chown(Path(folder) / name, self.uid, self.gid)
@@ -284,7 +284,8 @@ DOVECOT_ACCOUNTS = 500
 
 
 def _account_password(number: int) -> str:
-    return f"pw{number}-" + hashlib.sha256(f"rapport test account {number}".encode()).hexdigest()[:12]
+    digest = hashlib.sha256(f"rapport test account {number}".encode()).hexdigest()
+    return f"pw{number}-{digest[:12]}"
 
 
 DOVECOT_CONFIG = """\
