@@ -12,15 +12,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from crm.mailbox.service import MailboxSettings
 
-IMAP_SECURITY = [("tls", "TLS (port 993)"), ("starttls", "STARTTLS (port 143)"),
-                 ("none", "None (this machine only)")]
-SMTP_SECURITY = [("starttls", "STARTTLS (port 587)"), ("tls", "TLS (port 465)"),
-                 ("none", "None (this machine only)")]
-KEEP = "Leave empty to keep the saved password."
+IMAP_SECURITY = [SelectChoice("tls", "TLS (port 993)"),
+                 SelectChoice("starttls", "STARTTLS (port 143)"),
+                 SelectChoice("none", "None (this machine only)")]
+SMTP_SECURITY = [SelectChoice("starttls", "STARTTLS (port 587)"),
+                 SelectChoice("tls", "TLS (port 465)"),
+                 SelectChoice("none", "None (this machine only)")]
 
 
 class MailboxForm(FlaskForm):

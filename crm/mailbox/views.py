@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from crm.errors import DomainError, NotFound
 from crm.extensions import db
@@ -164,11 +165,16 @@ def _editable(snippet_id: int):
 # --- writing to a partner --------------------------------------------------------------------
 
 
+def _insert_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "Insert…"),
+            *(SelectChoice(value, label) for value, label in compose.insert_choices(current_user))]
+
+
 @compose_bp.app_template_global("compose_panel")
 def compose_panel(partner: Partner) -> dict[str, Any]:
     """What the partner page's "Write an email" panel shows."""
     form = ComposeForm(formdata=None)
-    form.insert.choices = [("", "Insert…"), *compose.insert_choices(current_user)]
+    form.insert.choices = _insert_choices()
     return {"form": form, "sender": sender_for(current_user)}
 
 
@@ -194,7 +200,7 @@ def write(partner_id: int):
     """Write (or reply, ?reply_to=<entry>) to the partner; POST inserts a snippet or sends."""
     partner = db.get_or_404(Partner, partner_id)
     form = ComposeForm()
-    form.insert.choices = [("", "Insert…"), *compose.insert_choices(current_user)]
+    form.insert.choices = _insert_choices()
     if request.method == "GET":
         _prefill(form, partner)
     elif form.validate():

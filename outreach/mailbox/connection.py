@@ -174,9 +174,12 @@ def check_smtp(endpoint: Endpoint) -> None:
     mailer = SMTPMailer(smtp_settings(endpoint))
     try:
         mailer.connect_once()
-    except smtplib.SMTPNotSupportedError:
-        raise ConnectionProblem(f"{endpoint.label}: the server does not offer STARTTLS.",
-                                "tls") from None
+    except smtplib.SMTPNotSupportedError as error:
+        if "STARTTLS" in str(error):
+            raise ConnectionProblem(f"{endpoint.label}: the server does not offer STARTTLS.",
+                                    "tls") from None
+        raise ConnectionProblem(f"{endpoint.label}: the server does not offer a login (AUTH).",
+                                "auth") from None
     except (smtplib.SMTPException, OSError) as error:
         raise problem(error, endpoint) from None
     finally:

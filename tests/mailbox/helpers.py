@@ -6,6 +6,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+from aiosmtpd.smtp import AuthResult
 from imapclient import IMAPClient
 
 from crm import clock
@@ -70,3 +71,19 @@ def append(server: Dovecot, account: MailUser, folder: str, raw: bytes,
         client.append(folder, raw, msg_time=when or datetime.now(UTC))
     finally:
         client.logout()
+
+
+class Authenticator:
+    """aiosmtpd login check: user "mia", password "smtp-pw-7q"."""
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (auth_data.login, auth_data.password) in (("mia", "smtp-pw-7q"), (b"mia", b"smtp-pw-7q"))
+        return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535
+
+
+def login_sink():
+    """An SMTP sink that wants a login (AUTH PLAIN, without TLS: loopback only)."""
+    from tests.outreach.smtp_sink import SmtpSink
+
+    return SmtpSink(authenticator=Authenticator(), auth_require_tls=False,
+                    auth_exclude_mechanism=["LOGIN"])
