@@ -16,6 +16,7 @@ from outreach.mailbox.credentials import Secrets, seal
 from tests.services import Dovecot, MailUser
 
 MIA = "mia@agency.example.com"
+SMTP_PASSWORD = "smtp-pw-7q"
 _ids = itertools.count(1)
 
 
@@ -77,7 +78,8 @@ class Authenticator:
     """aiosmtpd login check: user "mia", password "smtp-pw-7q"."""
 
     def __call__(self, server, session, envelope, mechanism, auth_data):
-        ok = (auth_data.login, auth_data.password) in (("mia", "smtp-pw-7q"), (b"mia", b"smtp-pw-7q"))
+        login = (auth_data.login, auth_data.password)
+        ok = login in (("mia", SMTP_PASSWORD), (b"mia", SMTP_PASSWORD.encode()))
         return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535
 
 

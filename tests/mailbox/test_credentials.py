@@ -12,7 +12,6 @@ from outreach.mailbox.credentials import (
     CredentialsUnreadable,
     Secrets,
     new_key,
-    rotate_all,
     seal,
     unseal,
 )
