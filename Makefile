@@ -41,6 +41,7 @@ bench: install-test
 	$(BIN)/python bench/outbox_pipeline.py
 	$(BIN)/python bench/followup_scan.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/mailbox_sync.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, inspect, select
 from crm import clock
 from crm.extensions import db
 from crm.growth import demo as growth_demo
+from crm.mailbox import demo as mailbox_demo
 from crm.models import Client, Interaction, Meeting, Membership, Partner, PartnerTag, User
 from crm.partners.identity import normalize_email, normalize_website, search_text
 from crm.performance import demo as performance_demo
@@ -393,6 +394,7 @@ def load_demo(seed: int = SEED) -> DemoSummary:
     _add_meetings(rng, now)
     growth_demo.load(rng, now)
     performance_demo.load(rng, now)
+    mailbox_demo.add_snippets(users, now)
     db.session.commit()
     scan(now)  # so each manager's follow-up queue shows what the rules see in the demo
     return DemoSummary(

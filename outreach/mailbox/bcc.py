@@ -98,6 +98,10 @@ def owner_of(message: EmailMessage) -> tuple[User, str] | None:
 
 def log_bcc_copy(raw: bytes) -> BccCopy | None:
     """Log a copy sent to a BCC address; None when the message was not sent to one."""
+    local, _ = _inbound_parts()
+    # Every inbound message passes here: most are ruled out without parsing anything.
+    if f"{local}+".encode().lower() not in raw.split(b"\r\n\r\n", 1)[0].lower():
+        return None
     headers = BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
     found = owner_of(headers)
     if found is None:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.parser import BytesParser, HeaderParser
 from email.utils import getaddresses
 
@@ -93,13 +93,17 @@ def too_large(head: Head) -> bool:
     return head.size > MAX_BYTES
 
 
-def parse_whole(raw: bytes) -> tuple[EmailMessage | None, str | None]:
-    """The parsed message, or the reason it cannot be read."""
+def parse_whole(raw: bytes, modern: bool = True) -> tuple[Message | None, str | None]:
+    """The parsed message, or the reason it cannot be read.
+
+    `modern=False` parses with compat32, four times cheaper, when only the check matters
+    (the inbound path parses the message again itself).
+    """
+    policy = email.policy.default if modern else email.policy.compat32
     try:
-        message = BytesParser(policy=email.policy.default).parsebytes(raw)
+        message = BytesParser(policy=policy).parsebytes(raw)
     except Exception:  # the parser is lenient; anything it raises means unreadable
         return None, "it cannot be parsed"
-    assert isinstance(message, EmailMessage)
     reason = _undecodable_text(message)
     return (None, reason) if reason else (message, None)
 

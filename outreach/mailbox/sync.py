@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.message import EmailMessage
 
 from flask import current_app
 from imapclient import IMAPClient
@@ -335,11 +336,12 @@ def _apply_safely(run: _Run, done: _Batch, role: str, action: Action, raw: bytes
 
 def _apply(run: _Run, action: Action, raw: bytes) -> str | None:
     """None when the message was logged, "" when it added nothing, else why it was skipped."""
-    message, reason = parse_whole(raw)
+    message, reason = parse_whole(raw, modern=action.kind == "outbound")
     if message is None:
         return reason
     head = action.head
     if action.kind == "outbound":
+        assert isinstance(message, EmailMessage)
         logged = log_copy(run.user, message, head.message_id, head.references, action.partners)
         return None if logged.added else ""
     if head.synthetic_id:
