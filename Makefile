@@ -49,6 +49,7 @@ bench: install-test
 	$(BIN)/python -m bench.campaign_enrol
 	$(BIN)/python -m bench.campaign_tick
 	$(BIN)/python -m bench.campaign_page
+	$(BIN)/python bench/mailbox_sync.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -82,6 +82,8 @@ def _register_blueprints(app: Flask) -> None:
     from crm.followups.views import bp as followups_bp
     from crm.growth.views import bp as growth_bp
     from crm.imports.views import bp as imports_bp
+    from crm.mailbox.views import bp as mailbox_bp
+    from crm.mailbox.views import compose_bp
     from crm.meetings.views import bp as meetings_bp
     from crm.meetings.views import feed_bp as calendar_feed_bp
     from crm.outbox.views import bp as outbox_bp
@@ -117,4 +119,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(sending_bp)
     app.register_blueprint(organisation_bp)
+    app.register_blueprint(mailbox_bp)
+    app.register_blueprint(compose_bp)
     init_api(app)

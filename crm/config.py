@@ -79,6 +79,25 @@ def _rate_limit(name: str, value: str) -> str:
     except ValueError:
         raise ConfigError(f"{PREFIX}{name}: expected a rate like '5 per minute', "
                           f"got {value!r}") from None
+def _boolean(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{PREFIX}{name}: expected true or false, got {value!r}")
+
+
+def _key_list(name: str, value: str) -> tuple[str, ...]:
+    keys = tuple(part.strip() for part in value.split(","))
+    if any(not key for key in keys):
+        raise ConfigError(f"{PREFIX}{name}: an empty entry in the comma-separated list")
+    return keys
+
+
+def _existing_file(name: str, value: str) -> str:
+    if not Path(value).is_file():
+        raise ConfigError(f"{PREFIX}{name}: no such file {value!r}")
     return value
 
 
@@ -109,6 +128,12 @@ PARSERS: dict[str, Any] = {
     "BOOKING_LINK_DAYS": lambda v: _positive_int("BOOKING_LINK_DAYS", v),
     "BOOKING_RATE_LIMIT": lambda v: v,
     "CALENDAR_REFRESH_MINUTES": lambda v: _positive_int("CALENDAR_REFRESH_MINUTES", v),
+    "MAILBOX_KEYS": lambda v: _key_list("MAILBOX_KEYS", v),
+    "MAILBOX_POLL_SECONDS": lambda v: _positive_int("MAILBOX_POLL_SECONDS", v),
+    "MAILBOX_TIMEOUT_SECONDS": lambda v: _positive_int("MAILBOX_TIMEOUT_SECONDS", v),
+    "MAILBOX_ALLOW_PLAINTEXT": lambda v: _boolean("MAILBOX_ALLOW_PLAINTEXT", v),
+    "MAILBOX_CA_FILE": lambda v: _existing_file("MAILBOX_CA_FILE", v),
+    "MAILBOX_IDLE": lambda v: _boolean("MAILBOX_IDLE", v),
 }
 
 
@@ -148,6 +173,17 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "BOOKING_RATE_LIMIT": "30 per minute",
         # How often a manager's own calendar is read for busy times.
         "CALENDAR_REFRESH_MINUTES": 15,
+        # Keys that encrypt mailbox passwords, newest first; None: derived from SECRET_KEY.
+        "MAILBOX_KEYS": None,
+        # A connected mailbox is read this often (IDLE wakes a sync sooner where offered).
+        "MAILBOX_POLL_SECONDS": 300,
+        "MAILBOX_TIMEOUT_SECONDS": 30,
+        # Unencrypted IMAP/SMTP to anything but a loopback address needs this.
+        "MAILBOX_ALLOW_PLAINTEXT": False,
+        # Extra certificate authorities trusted for mailbox servers (a company CA).
+        "MAILBOX_CA_FILE": None,
+        # `rapport serve` keeps an IDLE connection per connected mailbox.
+        "MAILBOX_IDLE": True,
     }
 
 

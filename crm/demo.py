@@ -22,6 +22,7 @@ from crm.booking import demo as booking_demo
 from crm.campaigns import demo as campaign_demo
 from crm.extensions import db
 from crm.growth import demo as growth_demo
+from crm.mailbox import demo as mailbox_demo
 from crm.models import (
     Client,
     Interaction,
@@ -409,6 +410,7 @@ def load_demo(seed: int = SEED) -> DemoSummary:
     _add_invitation(users[0], now)
     booking_demo.load(db.session, now)
     campaign_demo.load(rng, now)
+    mailbox_demo.add_snippets(users, now)
     db.session.commit()
     scan(now)  # so each manager's follow-up queue shows what the rules see in the demo
     return DemoSummary(

@@ -8,6 +8,7 @@ from flask import current_app
 
 from outreach import outbox
 from outreach.dispatch import dispatch_emails
+from outreach.mailbox.mailers import SenderMailers
 from outreach.mailer import mailer_from_url
 
 
@@ -15,7 +16,9 @@ def _mailer():
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     mailer = app.extensions.get("rapport.mailer")
     if mailer is None:
-        mailer = app.extensions["rapport.mailer"] = mailer_from_url(app.config["RAPPORT_SMTP_URL"])
+        # The system mailer, and each connected mailbox's own SMTP server for its user's rows.
+        mailer = app.extensions["rapport.mailer"] = SenderMailers(
+            mailer_from_url(app.config["RAPPORT_SMTP_URL"]))
     return mailer
 
 
@@ -45,6 +48,16 @@ def read_calendar(user_id: int) -> None:
     refresh(user_id)
 
 
+def sync_mailbox(mailbox_id: int) -> None:
+    """Read what is new in one connected mailbox; a long first sync continues in a new message."""
+    from outreach.mailbox.schedule import request_sync
+    from outreach.mailbox.sync import sync_mailbox as sync
+
+    report = sync(mailbox_id)
+    if not report.finished and not report.busy and not report.error:
+        request_sync(mailbox_id)
+
+
 def declare(broker: Broker) -> dict[str, dramatiq.Actor]:
     """Declare the actors on this broker and remember them on the app."""
     actors = {
@@ -62,6 +75,12 @@ def declare(broker: Broker) -> dict[str, dramatiq.Actor]:
         "read_calendar": dramatiq.actor(
             read_calendar, broker=broker, actor_name="read_calendar", queue_name="calendars",
             max_retries=0, time_limit=120_000,
+        ),
+        # No retries: the scheduler reads the mailbox again at the next interval anyway, and
+        # a run stops by itself after RUN_SECONDS (the limit is a backstop).
+        "sync_mailbox": dramatiq.actor(
+            sync_mailbox, broker=broker, actor_name="sync_mailbox", queue_name="mailbox",
+            max_retries=0, time_limit=900_000,
         ),
     }
     return actors

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dramatiq import Worker
 from flask import Flask
 
+from outreach.mailbox.idle import IdleWatcher
 from outreach.scheduler import run_forever
 
 
@@ -16,15 +17,19 @@ class Engine:
     worker: Worker
     scheduler: threading.Thread
     stop_event: threading.Event
+    idle: IdleWatcher | None = None
 
     def stop(self) -> None:
         self.stop_event.set()
+        if self.idle is not None:
+            self.idle.stop()
         self.scheduler.join(timeout=30)
         self.worker.stop()
 
 
 def start(app: Flask) -> Engine:
-    """Start worker threads on the app's broker and a scheduler thread ticking under the lease."""
+    """Start worker threads on the app's broker, a scheduler thread ticking under the lease and
+    the mailboxes' IDLE watcher."""
     broker = app.extensions["rapport.broker"]
     # TimeLimit starts its checker only on process_boot (STACK.md).
     broker.emit_after("process_boot")
@@ -38,4 +43,6 @@ def start(app: Flask) -> Engine:
 
     scheduler = threading.Thread(target=tick_loop, name="rapport-scheduler", daemon=True)
     scheduler.start()
-    return Engine(worker, scheduler, stop_event)
+    # Connected mailboxes' IDLE connections wake a sync on new mail (outreach.mailbox.idle).
+    idle = IdleWatcher(app).start() if app.config["RAPPORT_MAILBOX_IDLE"] else None
+    return Engine(worker, scheduler, stop_event, idle)

@@ -44,30 +44,50 @@ class MessageTooLarge(DomainError):
 
 @dataclass
 class Received:
-    """The stored message and what receiving it did; a duplicate did nothing."""
+    """The stored message and what receiving it did; a duplicate did nothing.
 
-    message: InboundMessage
+    `message` is None for what is not kept: a copy sent to a BCC address (logged on the
+    timeline instead, see outreach.mailbox.bcc) and, for a mailbox sync, mail that concerns
+    no partner.
+    """
+
+    message: InboundMessage | None
     effects: list[str] = field(default_factory=list)
     duplicate: bool = False
+    kind: str = ""
+    partner_id: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The API's answer: id, kind, partner_id, outbound_email_id, effects, duplicate."""
         message = self.message
+        if message is None:
+            return {"id": None, "kind": self.kind, "partner_id": self.partner_id,
+                    "outbound_email_id": None, "effects": self.effects,
+                    "duplicate": self.duplicate}
         return {"id": message.id, "kind": message.kind, "partner_id": message.partner_id,
                 "outbound_email_id": message.outbound_email_id, "effects": self.effects,
                 "duplicate": self.duplicate}
 
 
-def receive(raw: bytes) -> Received:
-    """Store, match and apply one raw RFC 5322 message in one transaction; a repeat is a no-op."""
+def receive(raw: bytes, *, keep_unmatched: bool = True) -> Received:
+    """Store, match and apply one raw RFC 5322 message in one transaction; a repeat is a no-op.
+
+    With `keep_unmatched=False` (a mailbox sync reading the manager's own mail) a message
+    that matches no partner, or cannot be read, is not stored at all.
+    """
     if len(raw) > MAX_BYTES:
         raise MessageTooLarge(f"The message is larger than {MAX_BYTES // (1024 * 1024)} MB.",
                               {"message": "is too large"})
     if not raw.strip():
         raise InvalidInput("The message is empty.", {"message": "is empty"})
+    copy = _bcc_copy(raw)
+    if copy is not None:
+        return copy
     try:
         inbound = classify(raw)
     except NotAnEmail as problem:
+        if not keep_unmatched:
+            raise InvalidInput(str(problem), {"message": str(problem)}) from problem
         kept = _keep_unreadable(raw)
         raise InvalidInput(f"{problem} It was kept as inbound message #{kept.id}.",
                            {"message": str(problem)}) from problem
@@ -77,7 +97,24 @@ def receive(raw: bytes) -> Received:
         db.session.rollback()  # nothing written; ends the transaction and its lock
         return Received(earlier, duplicate=True)
     stored = _store(raw, inbound)
-    return Received(stored, APPLY[inbound.kind](inbound, stored))
+    effects = APPLY[inbound.kind](inbound, stored)
+    if stored.kind == "unmatched":
+        if not keep_unmatched:
+            db.session.rollback()  # _unmatched wrote nothing else: the message is not kept
+            return Received(None, kind="unmatched")
+        db.session.commit()
+    return Received(stored, effects)
+
+
+def _bcc_copy(raw: bytes) -> Received | None:
+    """A copy sent to a user's BCC address, logged as their email; None for any other mail."""
+    from outreach.mailbox.bcc import log_bcc_copy  # the mailbox package builds on this module
+
+    logged = log_bcc_copy(raw)
+    if logged is None:
+        return None
+    return Received(None, logged.effects, duplicate=logged.duplicate, kind="bcc_copy",
+                    partner_id=logged.partner_ids[0] if logged.partner_ids else None)
 
 
 def raw_text(raw: bytes) -> str:
@@ -164,9 +201,9 @@ def _link(stored: InboundMessage, partner: Partner | None, sent: OutboundEmail |
 
 
 def _unmatched(stored: InboundMessage) -> list[str]:
+    """Nothing matched: receive() commits the stored message, or drops it (a mailbox sync)."""
     stored.kind = "unmatched"
     stored.partner_id = stored.outbound_email_id = None
-    db.session.commit()
     return []
 
 
@@ -196,7 +233,8 @@ def _apply_reply(inbound: Inbound, stored: InboundMessage) -> list[str]:
     effects.extend(on_reply(partner, campaigns))
     # log_interaction commits: it is the last write, so the whole message applies at once.
     log_interaction(partner, None, "email", _summary(inbound.subject), inbound.excerpt,
-                    occurred_at=_occurred_at(inbound.sent_at), direction="inbound")
+                    occurred_at=_occurred_at(inbound.sent_at), direction="inbound",
+                    message_id=inbound.message_id, references=inbound.references[::-1])
     return ["reply_logged", *effects]
 
 

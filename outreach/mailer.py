@@ -11,6 +11,7 @@ import smtplib
 import ssl
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -64,8 +65,12 @@ class SMTPSettings:
     port: int
     implicit_tls: bool
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)
     timeout: float
+    # A manager's own server (outreach.mailbox): STARTTLS is required, not only used when
+    # offered, and their certificate authorities apply.
+    require_starttls: bool = False
+    context_factory: Callable[[], ssl.SSLContext] = ssl.create_default_context
 
     @classmethod
     def from_url(cls, url: str) -> SMTPSettings:
@@ -110,17 +115,34 @@ class SMTPMailer:
         s = self.settings
         if s.implicit_tls:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                s.host, s.port, timeout=s.timeout, context=s.context_factory()
             )
         else:
             smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-            smtp.ehlo()
-            if smtp.has_extn("starttls"):
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
+            try:
+                self._secure(smtp)
+            except BaseException:
+                smtp.close()
+                raise
         if s.username:
-            smtp.login(s.username, s.password or "")
+            try:
+                smtp.login(s.username, s.password or "")
+            except BaseException:
+                smtp.close()
+                raise
         return smtp
+
+    def _secure(self, smtp: smtplib.SMTP) -> None:
+        smtp.ehlo()
+        if smtp.has_extn("starttls"):
+            smtp.starttls(context=self.settings.context_factory())
+            smtp.ehlo()
+        elif self.settings.require_starttls:
+            raise smtplib.SMTPNotSupportedError("the server does not offer STARTTLS")
+
+    def connect_once(self) -> None:
+        """Connect, encrypt and log in as a send would, then hang up (a connection test)."""
+        self._quit(self._connect())
 
     def _connection(self) -> smtplib.SMTP:
         smtp = getattr(self._local, "smtp", None)

@@ -12,15 +12,18 @@ and our inbound matching can recognise the twin.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from crm import clock
 from crm.extensions import db
 from crm.models import CampaignEnrollment, Enrollment, Interaction, OutboundEmail, Suppression
+from crm.partners.threads import thread_columns
 from outreach.mailer import Mailer, PermanentFailure, TemporaryFailure
 from outreach.messages import Envelope, new_message_id, render_message
 from outreach.senders import Sender, system_sender
@@ -30,6 +33,15 @@ OUTBOX = OutboundEmail.__table__
 # Built once: the hot path only binds values (building the statement cost as much again).
 SET_ROW = OUTBOX.update().where(OUTBOX.c.id == bindparam("row_id"))
 ADD_INTERACTION = insert(Interaction.__table__)
+# A sent email's entry carries its Message-ID. An email written on the partner page is on the
+# timeline from the moment it was written (crm.mailbox.compose), so sending it adds nothing.
+_TIMELINE = Interaction.__table__
+ADD_EMAIL = {
+    name: dialect.insert(_TIMELINE).on_conflict_do_nothing(
+        index_elements=["partner_id", "message_id"],
+        index_where=_TIMELINE.c.message_id.is_not(None))
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,7 @@ def deliver(outbound_ids: list[int], mailer: Mailer) -> list[tuple[int, Outcome]
     with db.engine.connect() as connection:
         rows = claim(connection, list(outbound_ids), now, lease)
         unwanted = _unwanted(connection, rows) if rows else {}
+        mailer_for = _mailer_chooser(connection, rows, mailer)
         # Time for one more send (connect + SMTP timeout) must remain inside the lease.
         last_start = now + lease * 0.5
         outcomes = []
@@ -163,9 +176,19 @@ def deliver(outbound_ids: list[int], mailer: Mailer) -> list[tuple[int, Outcome]
             elif clock.now() > last_start:
                 outcome = _hand_back(connection, row)
             else:
-                outcome = _send(connection, row, mailer)
+                outcome = _send(connection, row, mailer_for(row.sender_id))
             outcomes.append((row.id, outcome))
     return outcomes
+
+
+def _mailer_chooser(connection: Connection, rows: list[Row],
+                    mailer: Mailer) -> Callable[[int | None], Mailer]:
+    """The mailer for each row's sender: `mailer`, unless it chooses per sender
+    (outreach.mailbox.mailers: a connected mailbox's own SMTP server)."""
+    chooser = getattr(mailer, "chooser", None)
+    if chooser is None or not rows:
+        return lambda sender_id: mailer
+    return chooser(connection, {row.sender_id for row in rows})
 
 
 def _send(connection: Connection, row: Row, mailer: Mailer) -> Outcome:
@@ -236,11 +259,17 @@ def _bounce(connection: Connection, row: Row, failure: PermanentFailure) -> Outc
 def _timeline(connection: Connection, row: Row, kind: str, summary: str, body: str,
               direction: str = "internal") -> None:
     now = clock.now()
-    connection.execute(ADD_INTERACTION, {
+    values = {
         "partner_id": row.partner_id, "kind": kind, "direction": direction,
         "occurred_at": now, "summary": summary[:300], "body": body, "author_id": None,
         "created_at": now,
-    })
+    }
+    if kind != "email":
+        connection.execute(ADD_INTERACTION, values)
+        return
+    references = (row.headers or {}).get("References", "").split()
+    connection.execute(ADD_EMAIL[connection.dialect.name],
+                       {**values, **thread_columns(row.message_id, references)})
 
 
 def stalled(now: datetime, limit: int = 1000) -> list[int]:

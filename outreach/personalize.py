@@ -54,6 +54,13 @@ def context_for(partner: Any, manager: Any | None, client: Any | None,
     }
 
 
+def compose_context(partner: Any, manager: Any) -> dict[str, Any]:
+    """For an email a manager writes to one partner: the client of their program when they
+    are in exactly one, and no unsubscribe link (a personal email carries none)."""
+    clients = [membership.client for membership in partner.memberships]
+    return context_for(partner, manager, clients[0] if len(clients) == 1 else None, "")
+
+
 def _footer(context: dict[str, Any], postal_address: str = "") -> tuple[str, str]:
     # Added by Rapport, not the template, so no edit can remove the way out (nor, for a
     # campaign, the sender's postal address that commercial email must carry).

@@ -23,6 +23,7 @@ from outreach.bulk_writes import is_postgresql
 from outreach.campaign_steps import queue_due_campaign_steps
 from outreach.due_steps import Share, queue_due_steps
 from outreach.leases import take_lease
+from outreach.mailbox.schedule import request_due_syncs
 from outreach.reminders import queue_due_reminders
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def tick(now: datetime | None = None, dispatch: Callable[[list[int]], None] | No
     dispatch(outbox.stalled(now))
     _start_followup_scan(now)
     busy_calendars.queue_reads(now)
+    request_due_syncs(now)
     return queued + len(reminders)
 
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 
 from flask import current_app
+from sqlalchemy import select
 
-from crm.models import User
+from crm.extensions import db
+from crm.models import Mailbox, User
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,12 @@ def system_sender() -> Sender:
 
 
 def sender_for(user: User | None) -> Sender:
-    """The identity emails sent as `user` carry: their name, and their sending address when
-    they have one set (else RAPPORT_MAIL_FROM's address)."""
+    """The identity emails sent as `user` carry: their name, and the address of their
+    connected mailbox (whose SMTP server then sends them, see outreach.mailbox.mailers), else
+    their sending address when they have one set, else RAPPORT_MAIL_FROM's address."""
     system = system_sender()
     if user is None:
         return system
-    return Sender(user.name, user.sending_address or system.address, user.id)
+    mailbox_address = db.session.scalar(
+        select(Mailbox.email_address).where(Mailbox.user_id == user.id))
+    return Sender(user.name, mailbox_address or user.sending_address or system.address, user.id)

@@ -29,8 +29,10 @@ blp = ApiBlueprint(
 
 
 class InboundResultSchema(ma.Schema):
-    id = fields.Integer(metadata={"description": "The stored inbound message"})
-    kind = fields.String(metadata={"enum": list(INBOUND_KINDS)})
+    id = fields.Integer(allow_none=True, metadata={
+        "description": "The stored inbound message; null for a copy sent to a BCC address "
+        "(logged on the timeline, not kept)"})
+    kind = fields.String(metadata={"enum": [*INBOUND_KINDS, "bcc_copy"]})
     partner_id = fields.Integer(allow_none=True)
     outbound_email_id = fields.Integer(
         allow_none=True, metadata={"description": "Our email it answers or reports on"}
@@ -38,7 +40,8 @@ class InboundResultSchema(ma.Schema):
     effects = fields.List(fields.String(), metadata={
         "description": "What receiving it did, e.g. reply_logged, enrollments_stopped:1, "
         "suppressed:<address>, email_bounced:<id>, soft_bounce_logged:<address>, "
-        "auto_reply_logged, matched_by_address; empty for a duplicate"
+        "auto_reply_logged, matched_by_address, bcc_logged:<partner id>, bcc_no_partner; "
+        "empty for a duplicate"
     })
     duplicate = fields.Boolean(metadata={"description": "Received before (same Message-ID)"})
 

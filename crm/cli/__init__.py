@@ -14,7 +14,17 @@ from crm import config
 
 def init_app(app: Flask) -> None:
     """Attach Rapport's commands to app.cli (db comes from Flask-Migrate)."""
-    from crm.cli import demo, followups, imports, inbound, outreach, performance, serve, users
+    from crm.cli import (
+        demo,
+        followups,
+        imports,
+        inbound,
+        mailbox,
+        outreach,
+        performance,
+        serve,
+        users,
+    )
 
     app.cli.add_command(users.user_group)
     app.cli.add_command(users.token_group)
@@ -25,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outreach.scheduler_command)
     app.cli.add_command(followups.followups_group)
     app.cli.add_command(performance.import_performance_command)
+    app.cli.add_command(mailbox.mailbox_group)
 
 
 def _create_app() -> Flask:

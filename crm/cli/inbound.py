@@ -41,7 +41,7 @@ def inbound_command() -> None:
 
 def summary_line(received: Received) -> str:
     """One line for logs: kind=reply partner=12 effects=reply_logged inbound=7."""
-    message = received.message
-    line = (f"kind={message.kind} partner={message.partner_id or '-'} "
-            f"effects={','.join(received.effects) or '-'} inbound={message.id}")
+    answer = received.as_dict()
+    line = (f"kind={answer['kind']} partner={answer['partner_id'] or '-'} "
+            f"effects={','.join(received.effects) or '-'} inbound={answer['id'] or '-'}")
     return line + " duplicate=yes" if received.duplicate else line

@@ -18,6 +18,15 @@ from crm.models.campaigns import (
 from crm.models.clients import GROWTH_LEVERS, MEMBERSHIP_STATUSES, Client, Membership
 from crm.models.followups import FOLLOWUP_STATUSES, FollowUp, FollowUpRule
 from crm.models.growth import PLACEMENT_KINDS, CommissionChange, Placement, Promotion
+from crm.models.mailboxes import (
+    FOLDER_ROLES,
+    MAILBOX_SECURITIES,
+    MAILBOX_STATUSES,
+    BccAddress,
+    Mailbox,
+    MailboxFolder,
+    Snippet,
+)
 from crm.models.meetings import MEETING_STATUSES, PARTSTATS, Meeting
 from crm.models.outreach import (
     ENROLLMENT_STATUSES,
@@ -111,4 +120,11 @@ __all__ = [
     "SenderDay",
     "ApiToken",
     "User",
+    "FOLDER_ROLES",
+    "MAILBOX_SECURITIES",
+    "MAILBOX_STATUSES",
+    "BccAddress",
+    "Mailbox",
+    "MailboxFolder",
+    "Snippet",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, UTCDateTime
@@ -100,6 +100,14 @@ class Interaction(Base):
         # SQLite 612 ms -> 56 ms for 20,000 partners and a year).
         Index("ix_interactions_partner_occurred_kind_author",
               "partner_id", "occurred_at", "kind", "author_id"),
+        # One entry per email (Message-ID) on a partner's timeline, whichever way it came in.
+        Index("uq_interactions_partner_message", "partner_id", "message_id", unique=True,
+              sqlite_where=text("message_id IS NOT NULL"),
+              postgresql_where=text("message_id IS NOT NULL")),
+        # The emails of one thread on a partner's timeline.
+        Index("ix_interactions_thread", "partner_id", "thread_key",
+              sqlite_where=text("thread_key IS NOT NULL"),
+              postgresql_where=text("thread_key IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,5 +120,10 @@ class Interaction(Base):
     # None for system events written by Rapport itself.
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # An email's own Message-ID, the ids it refers to (oldest first, space-separated) and its
+    # thread (the oldest id it refers to, else its own); None for everything but emails.
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    email_references: Mapped[str | None] = mapped_column(Text)
+    thread_key: Mapped[str | None] = mapped_column(String(255))
 
     author: Mapped[User | None] = relationship()

@@ -6,7 +6,7 @@ the partner's timeline, and commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from crm.extensions import db
 from crm.models import DIRECTIONS, LOGGABLE_KINDS, Interaction, Partner, PartnerTag, User
 from crm.partners.fields import clean_partner_fields
 from crm.partners.identity import search_text
+from crm.partners.threads import thread_columns
 from outreach.followups import resolve_on_interaction
 
 SUMMARY_LIMIT = 300
@@ -189,8 +190,14 @@ def log_interaction(
     body: str = "",
     occurred_at: datetime | None = None,
     direction: str = "outbound",
+    message_id: str | None = None,
+    references: Sequence[str] = (),
 ) -> Interaction:
-    """Log a note, call, email, meeting or conference contact on the timeline."""
+    """Log a note, call, email, meeting or conference contact on the timeline.
+
+    An email that was really sent or received keeps its Message-ID and the ids it refers to
+    (oldest first), so the timeline can group its thread and a reply can thread with it.
+    """
     errors: dict[str, str] = {}
     if kind not in LOGGABLE_KINDS:
         errors["kind"] = f"must be one of {', '.join(LOGGABLE_KINDS)}"
@@ -211,6 +218,9 @@ def log_interaction(
         occurred_at=occurred_at or now, summary=summary, body=(body or "").strip(),
         author_id=author.id if author else None, created_at=now,
     )
+    if kind == "email" and message_id:
+        for name, value in thread_columns(message_id, references).items():
+            setattr(interaction, name, value)
     db.session.add(interaction)
     if partner.last_interaction_at is None or interaction.occurred_at > partner.last_interaction_at:
         partner.last_interaction_at = interaction.occurred_at

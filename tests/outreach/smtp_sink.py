@@ -20,6 +20,8 @@ from tests.services import free_port
 @dataclass
 class SinkHandler:
     received: list[EmailMessage] = field(default_factory=list)
+    # The bytes of each message exactly as they arrived, beside the parsed ones.
+    raw: list[bytes] = field(default_factory=list)
     connections: int = 0
     # recipient → queue of replies for RCPT TO; an empty queue accepts.
     rcpt_replies: dict[str, deque[str]] = field(default_factory=dict)
@@ -44,6 +46,7 @@ class SinkHandler:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.received.append(message)
+            self.raw.append(envelope.content)
         return "250 Message accepted for delivery"
 
 

@@ -1,0 +1,99 @@
+"""`rapport mailbox …`: keys for stored mailbox passwords, the IDLE watcher, a sync by hand."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import Mailbox, User
+
+
+@click.group("mailbox")
+def mailbox_group() -> None:
+    """Connected mailboxes: encryption keys, live updates (IDLE), syncing."""
+
+
+@mailbox_group.command("new-key")
+def new_key_command() -> None:
+    """Print a new random key for RAPPORT_MAILBOX_KEYS (put it first in the list)."""
+    from outreach.mailbox.credentials import new_key
+
+    click.echo(new_key())
+
+
+@mailbox_group.command("rotate-keys")
+@with_appcontext
+def rotate_keys_command() -> None:
+    """Encrypt every stored mailbox password again with the newest key.
+
+    Afterwards the older keys in RAPPORT_MAILBOX_KEYS can be removed. Exit 1 when some
+    mailbox opens with none of the configured keys (it is left as it was).
+    """
+    from outreach.mailbox.credentials import rotate_all
+
+    rotation = rotate_all()
+    click.echo(f"re-encrypted {rotation.rotated} mailbox(es) with the newest key")
+    if rotation.unreadable:
+        ids = ", ".join(str(i) for i in rotation.unreadable)
+        click.echo(f"rapport mailbox rotate-keys: no configured key opens mailbox(es) {ids}; "
+                   "put the key they were encrypted with back into RAPPORT_MAILBOX_KEYS",
+                   err=True)
+        click.get_current_context().exit(1)
+
+
+@mailbox_group.command("idle")
+@with_appcontext
+def idle_command() -> None:
+    """Keep an IDLE connection to every connected mailbox; new mail wakes a sync at once.
+
+    Run one (or two, for a stand-by: a lease keeps each mailbox on one of them) next to the
+    workers in production; `rapport serve` runs its own. Stops on Ctrl+C or SIGTERM.
+    """
+    from outreach.mailbox.idle import IdleWatcher
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    watcher = IdleWatcher(app).start()
+    click.echo("watching connected mailboxes with IDLE (Ctrl+C stops)")
+    try:
+        while not stop.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+
+
+@mailbox_group.command("sync")
+@click.option("--email", "email", default=None, help="Only this user's mailbox.")
+@with_appcontext
+def sync_command(email: str | None) -> None:
+    """Read connected mailboxes now, in this process, printing progress."""
+    from outreach.mailbox.sync import sync_mailbox
+
+    query = select(Mailbox.id, User.email).join(User, User.id == Mailbox.user_id)
+    if email:
+        query = query.where(User.email == email.strip().lower())
+    rows = db.session.execute(query.order_by(Mailbox.id)).all()
+    if not rows:
+        click.echo("rapport mailbox sync: no connected mailbox" + (f" for {email}" if email
+                                                                  else ""), err=True)
+        click.get_current_context().exit(1)
+    failed = False
+    for mailbox_id, owner in rows:
+        report = sync_mailbox(mailbox_id, run_seconds=float("inf"), progress=lambda role, uid,
+                              left, owner=owner: click.echo(f"{owner} {role}: up to UID {uid}, "
+                                                            f"{left} left"))
+        state = "busy (another sync runs)" if report.busy else report.error or "done"
+        click.echo(f"{owner}: read {report.read}, logged {report.logged}, "
+                   f"skipped {report.skipped}: {state}")
+        failed = failed or bool(report.error)
+    if failed:
+        click.get_current_context().exit(1)
