@@ -128,7 +128,7 @@ PARSERS: dict[str, Any] = {
     "BOOKING_LINK_DAYS": lambda v: _positive_int("BOOKING_LINK_DAYS", v),
     "BOOKING_RATE_LIMIT": lambda v: v,
     "CALENDAR_REFRESH_MINUTES": lambda v: _positive_int("CALENDAR_REFRESH_MINUTES", v),
-    "MAILBOX_KEYS": lambda v: _key_list("MAILBOX_KEYS", v),
+    "CREDENTIAL_KEYS": lambda v: _key_list("CREDENTIAL_KEYS", v),
     "MAILBOX_POLL_SECONDS": lambda v: _positive_int("MAILBOX_POLL_SECONDS", v),
     "MAILBOX_TIMEOUT_SECONDS": lambda v: _positive_int("MAILBOX_TIMEOUT_SECONDS", v),
     "MAILBOX_ALLOW_PLAINTEXT": lambda v: _boolean("MAILBOX_ALLOW_PLAINTEXT", v),
@@ -174,7 +174,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # How often a manager's own calendar is read for busy times.
         "CALENDAR_REFRESH_MINUTES": 15,
         # Keys that encrypt mailbox passwords, newest first; None: derived from SECRET_KEY.
-        "MAILBOX_KEYS": None,
+        "CREDENTIAL_KEYS": None,
         # A connected mailbox is read this often (IDLE wakes a sync sooner where offered).
         "MAILBOX_POLL_SECONDS": 300,
         "MAILBOX_TIMEOUT_SECONDS": 30,

@@ -32,7 +32,7 @@ from icalendar import Calendar
 from sqlalchemy import delete, insert, or_, select, update
 
 from crm import clock
-from crm.booking import secrets
+from crm.credentials import CredentialsUnreadable, open_text
 from crm.extensions import db
 from crm.models import Availability, BusyTime, Meeting, User
 
@@ -79,6 +79,14 @@ def queue_reads(now: datetime) -> list[int]:
     return claimed
 
 
+def _password(sealed: str) -> str | None:
+    """The calendar password ("" when none was given); None when no key opens it any more."""
+    try:
+        return open_text(sealed) if sealed else ""
+    except CredentialsUnreadable:
+        return None
+
+
 def refresh(user_id: int) -> int:
     """Read the user's calendar and replace their busy times; how many were stored."""
     availability = db.session.get(Availability, user_id)
@@ -87,7 +95,7 @@ def refresh(user_id: int) -> int:
     now = clock.now()
     since, until = now - timedelta(days=1), now + timedelta(days=availability.horizon_days + 2)
     url, username = availability.calendar_url, availability.calendar_username
-    password = secrets.decrypt(availability.calendar_password)
+    password = _password(availability.calendar_password)
     zone = ZoneInfo(db.session.get(User, user_id).timezone)
     db.session.commit()  # no transaction stays open while the network is slow
     try:

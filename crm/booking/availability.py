@@ -11,7 +11,8 @@ from flask import current_app
 from sqlalchemy import delete
 
 from crm import clock
-from crm.booking import hours, links, secrets
+from crm.booking import hours, links
+from crm.credentials import seal_text
 from crm.errors import InvalidInput
 from crm.extensions import db
 from crm.models import Availability, BusyTime, User
@@ -161,7 +162,7 @@ def save_calendar(user: User, url: str, username: str, password: str | None) -> 
     availability = _stored(user)
     availability.calendar_url, availability.calendar_username = url, username
     if password is not None or not url:
-        availability.calendar_password = secrets.encrypt(password or "")
+        availability.calendar_password = seal_text(password) if password else ""
     availability.calendar_error, availability.calendar_read_at = "", None
     availability.calendar_requested_at = clock.now() if url else None
     availability.updated_at = clock.now()

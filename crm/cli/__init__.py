@@ -15,6 +15,7 @@ from crm import config
 def init_app(app: Flask) -> None:
     """Attach Rapport's commands to app.cli (db comes from Flask-Migrate)."""
     from crm.cli import (
+        credentials,
         demo,
         followups,
         imports,
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(followups.followups_group)
     app.cli.add_command(performance.import_performance_command)
     app.cli.add_command(mailbox.mailbox_group)
+    app.cli.add_command(credentials.credentials_group)
 
 
 def _create_app() -> Flask:

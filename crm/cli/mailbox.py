@@ -1,4 +1,4 @@
-"""`rapport mailbox …`: keys for stored mailbox passwords, the IDLE watcher, a sync by hand."""
+"""`rapport mailbox …`: the IDLE watcher, and a sync by hand."""
 
 from __future__ import annotations
 
@@ -16,35 +16,7 @@ from crm.models import Mailbox, User
 
 @click.group("mailbox")
 def mailbox_group() -> None:
-    """Connected mailboxes: encryption keys, live updates (IDLE), syncing."""
-
-
-@mailbox_group.command("new-key")
-def new_key_command() -> None:
-    """Print a new random key for RAPPORT_MAILBOX_KEYS (put it first in the list)."""
-    from outreach.mailbox.credentials import new_key
-
-    click.echo(new_key())
-
-
-@mailbox_group.command("rotate-keys")
-@with_appcontext
-def rotate_keys_command() -> None:
-    """Encrypt every stored mailbox password again with the newest key.
-
-    Afterwards the older keys in RAPPORT_MAILBOX_KEYS can be removed. Exit 1 when some
-    mailbox opens with none of the configured keys (it is left as it was).
-    """
-    from outreach.mailbox.credentials import rotate_all
-
-    rotation = rotate_all()
-    click.echo(f"re-encrypted {rotation.rotated} mailbox(es) with the newest key")
-    if rotation.unreadable:
-        ids = ", ".join(str(i) for i in rotation.unreadable)
-        click.echo(f"rapport mailbox rotate-keys: no configured key opens mailbox(es) {ids}; "
-                   "put the key they were encrypted with back into RAPPORT_MAILBOX_KEYS",
-                   err=True)
-        click.get_current_context().exit(1)
+    """Connected mailboxes: live updates (IDLE), syncing."""
 
 
 @mailbox_group.command("idle")

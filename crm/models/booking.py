@@ -40,7 +40,7 @@ class Availability(Base):
     # is the per-manager lock (a row lock on PostgreSQL, the write lock on SQLite).
     lock_serial: Mapped[int] = mapped_column(default=0)
     # The manager's own calendar (an ICS subscription or a CalDAV collection), read for
-    # busy times; the password is stored encrypted (crm.booking.secrets).
+    # busy times; the password is stored encrypted (crm.credentials).
     calendar_url: Mapped[str] = mapped_column(String(1000), default="")
     calendar_username: Mapped[str] = mapped_column(String(200), default="")
     calendar_password: Mapped[str] = mapped_column(String(1000), default="")

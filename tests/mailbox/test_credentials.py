@@ -1,4 +1,4 @@
-"""Mailbox passwords at rest: sealed, opened by any configured key, rotated to the newest."""
+"""Stored passwords at rest: sealed, opened by any configured key, rotated to the newest."""
 
 from __future__ import annotations
 
@@ -6,15 +6,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from crm.credentials import CredentialsUnreadable, new_key, open_text, seal_text
 from crm.extensions import db
-from crm.models import Mailbox
-from outreach.mailbox.credentials import (
-    CredentialsUnreadable,
-    Secrets,
-    new_key,
-    seal,
-    unseal,
-)
+from crm.models import Availability, Mailbox
+from outreach.mailbox.credentials import Secrets, seal, unseal
 from tests.mailbox.helpers import connect
 from tests.services import MailUser
 
@@ -23,7 +18,7 @@ PASSWORDS = Secrets("imap-pässword", "smtp-password")
 
 def keys_app(keys=None, secret="the-secret-key") -> Flask:
     app = Flask("keys")
-    app.config.update(SECRET_KEY=secret, RAPPORT_MAILBOX_KEYS=keys)
+    app.config.update(SECRET_KEY=secret, RAPPORT_CREDENTIAL_KEYS=keys)
     return app
 
 
@@ -65,31 +60,38 @@ def test_the_newest_key_seals():
         opened_with(keys_app(keys=(older,)), token)
 
 
-def test_rotate_keys_reseals_every_mailbox_under_the_newest_key(app, manager, runner):
+def test_rotate_keys_reseals_every_stored_password_under_the_newest_key(app, manager, runner):
     mailbox = connect(manager, MailUser("mia", "imap-secret", None), _FakeServer())
     before = mailbox.sealed_secrets
+    calendar = Availability(user_id=manager.id, calendar_password=seal_text("cal-secret"),
+                            updated_at=mailbox.connected_at)
+    db.session.add(calendar)
+    db.session.commit()
     newest = new_key()
-    app.config["RAPPORT_MAILBOX_KEYS"] = (newest, app.config["SECRET_KEY"])
-    del app.extensions["rapport.mailbox_keys"]
+    app.config["RAPPORT_CREDENTIAL_KEYS"] = (newest, app.config["SECRET_KEY"])
+    app.extensions.pop("rapport.credential_keys", None)
 
-    result = runner.invoke(args=["mailbox", "rotate-keys"])
+    result = runner.invoke(args=["credentials", "rotate-keys"])
 
     assert result.exit_code == 0, result.output
-    assert "re-encrypted 1 mailbox(es)" in result.output
+    assert "re-encrypted 2 stored password(s)" in result.output
     token = db.session.scalar(select(Mailbox.sealed_secrets).where(Mailbox.id == mailbox.id))
     assert opened_with(keys_app(keys=(newest,)), token).imap_password == "imap-secret"
     assert token != before
+    sealed = db.session.scalar(select(Availability.calendar_password))
+    with keys_app(keys=(newest,)).app_context():
+        assert open_text(sealed) == "cal-secret"
 
 
 def test_rotate_keys_reports_a_mailbox_no_key_opens(app, manager, runner):
     connect(manager, MailUser("mia", "imap-secret", None), _FakeServer())
-    app.config["RAPPORT_MAILBOX_KEYS"] = (new_key(),)
-    del app.extensions["rapport.mailbox_keys"]
+    app.config["RAPPORT_CREDENTIAL_KEYS"] = (new_key(),)
+    app.extensions.pop("rapport.credential_keys", None)
 
-    result = runner.invoke(args=["mailbox", "rotate-keys"])
+    result = runner.invoke(args=["credentials", "rotate-keys"])
 
     assert result.exit_code == 1
-    assert "no configured key opens mailbox(es)" in result.output
+    assert "no configured key opens mailbox " in result.output
 
 
 class _FakeServer:
