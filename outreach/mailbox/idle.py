@@ -21,7 +21,7 @@ from datetime import datetime
 from flask import Flask
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from crm import clock
 from crm.extensions import db
@@ -30,6 +30,7 @@ from outreach.leases import HOLDER, release_lease, take_lease
 from outreach.mailbox.accounts import imap_endpoint
 from outreach.mailbox.connection import ConnectionProblem, close_imap, open_imap
 from outreach.mailbox.credentials import CredentialsUnreadable
+from outreach.mailbox.schedule import readable_mailboxes
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +82,7 @@ class IdleWatcher:
             try:
                 with self.app.app_context():
                     try:
-                        self._refresh(dict(db.session.execute(
-                            select(Mailbox.id, Mailbox.updated_at)
-                            .where(Mailbox.status != "auth_failed")).all()))
+                        self._refresh(dict(db.session.execute(readable_mailboxes()).all()))
                     finally:
                         db.session.remove()
             except Exception:  # the database may be away for a moment; look again later

@@ -8,12 +8,19 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from crm.extensions import db
-from crm.models import Mailbox
+from crm.models import Mailbox, User
 
 
 def request_sync(mailbox_id: int) -> None:
     """Have a worker read the mailbox now (IDLE saw new mail, or the user asked)."""
     current_app.extensions["rapport.actors"]["sync_mailbox"].send(mailbox_id)
+
+
+def readable_mailboxes():
+    """Mailboxes that may be read: their password was not refused and their user is active
+    (a deactivated colleague's mailbox stays connected, unread, until they come back)."""
+    return (select(Mailbox.id, Mailbox.updated_at).join(User, User.id == Mailbox.user_id)
+            .where(Mailbox.status != "auth_failed", User.is_active_user.is_(True)))
 
 
 def request_due_syncs(now: datetime) -> list[int]:
@@ -24,8 +31,7 @@ def request_due_syncs(now: datetime) -> list[int]:
     whose password was refused waits for the user (next_sync_at is None then).
     """
     ids = list(db.session.scalars(
-        select(Mailbox.id).where(Mailbox.next_sync_at <= now, Mailbox.status != "auth_failed")
-        .order_by(Mailbox.next_sync_at)))
+        readable_mailboxes().where(Mailbox.next_sync_at <= now).order_by(Mailbox.next_sync_at)))
     if not ids:
         return []
     interval = timedelta(seconds=current_app.config["RAPPORT_MAILBOX_POLL_SECONDS"])

@@ -118,11 +118,14 @@ def sync_mailbox(mailbox_id: int, *, progress: Progress | None = None,
     mailbox = db.session.get(Mailbox, mailbox_id)
     if mailbox is None:
         return SyncReport(error="no such mailbox")
+    user = db.session.get(User, mailbox.user_id)
+    if not user.is_active:  # deactivated after the message was sent
+        return SyncReport(error="the mailbox's user is deactivated")
     holder = f"{HOLDER}:{uuid.uuid4().hex[:12]}"
     if not take_lease(lease_name(mailbox_id), clock.now(), LEASE_SECONDS, holder):
         _ask_again(mailbox_id)
         return SyncReport(finished=False, busy=True)
-    run = _Run(mailbox, db.session.get(User, mailbox.user_id), holder,
+    run = _Run(mailbox, user, holder,
                time.monotonic() + run_seconds, progress, SyncReport(),
                set())
     try:

@@ -16,6 +16,7 @@ from crm.models import (
     MailboxFolder,
     OutboundEmail,
     Suppression,
+    User,
 )
 from outreach.enrollments import enroll
 from outreach.leases import take_lease
@@ -247,3 +248,14 @@ def test_the_tick_hands_due_mailboxes_to_a_worker_once_per_interval(app, clock, 
     assert request_due_syncs(clock.now()) == [mailbox.id]
     assert request_due_syncs(clock.now() + timedelta(seconds=10)) == []
     assert request_due_syncs(clock.now() + timedelta(seconds=301)) == [mailbox.id]
+
+
+def test_a_deactivated_users_mailbox_is_neither_scheduled_nor_read(app, clock, mailbox):
+    from outreach.mailbox.schedule import request_due_syncs
+
+    user = db.session.get(User, mailbox.user_id)
+    user.is_active_user = False
+    db.session.commit()
+
+    assert request_due_syncs(clock.now()) == []
+    assert sync_mailbox(mailbox.id).error == "the mailbox's user is deactivated"
