@@ -21,7 +21,7 @@ def admins_only():
 
 @bp.get("/")
 def index():
-    return redirect(url_for(".audit_log"))
+    return redirect(url_for("team.index"))
 
 
 @bp.get("/audit")
