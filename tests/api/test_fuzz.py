@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from crm.admin.organisation import update_postal_address
 from crm.extensions import db
 from crm.models import Partner
 from tests.dashboard.helpers import flag
@@ -73,6 +74,15 @@ def seeded_api(api, manager) -> Iterator[None]:
     made("/api/v1/performance", {"client_id": client["id"], "rows": [
         {"date": date(2026, 3, 9).isoformat(), "partner_id": partner["id"], "clicks": 120,
          "conversions": 3, "revenue": "240.00", "commission": "24.00"}]})
+    # A recruitment campaign with a step and an enrolled prospect (it needs the postal address).
+    update_postal_address("Forkful Partnerships\n1 Example Street", None)
+    campaign = made("/api/v1/campaigns", {"name": "Spring", "client_id": client["id"]})
+    made(f"/api/v1/campaigns/{campaign['id']}/steps", {
+        "subject": "Hello {{ partner.first_name }}", "html_body": "<p>Join us?</p>"})
+    prospect = made("/api/v1/partners", {"name": "Ana Diaz", "email": "ana@diaz.example.com"})
+    enrolled = api.post(f"/api/v1/campaigns/{campaign['id']}/enrollments",
+                        json={"partner_ids": [prospect["id"]]})
+    assert enrolled.status_code == 200 and enrolled.get_json()["enrolled"] == 1
     flag(db.session.get_one(Partner, partner["id"]))
     db.session.remove()
     yield
